@@ -1,0 +1,56 @@
+"""Liveness and readiness probes for the load balancer and the PaaS."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The process is up and serving requests; checks nothing else on purpose."""
+    return JsonResponse({"status": "ok"})
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        logger.warning("readyz: database check failed", exc_info=True)
+        return False
+
+
+def _cache_ok() -> bool:
+    # The Redis cache ignores errors (fail-open), so ask the client directly.
+    try:
+        if settings.REDIS_URL:
+            from django_redis import get_redis_connection
+
+            return bool(get_redis_connection("default").ping())
+        cache.set("readyz", "1", 5)
+        return cache.get("readyz") == "1"
+    except Exception:
+        logger.warning("readyz: cache check failed", exc_info=True)
+        return False
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": _database_ok(), "cache": _cache_ok()}
+    ready = all(checks.values())
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks},
+        status=200 if ready else 503,
+    )

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from accounts.models import Units
+
+
+class Retailer(models.Model):
+    """A store or simulator studio: the paying customer and the tenant.
+
+    The retailer-accounts issue adds plans, branding and the console; the
+    foundation needs the store itself so shots and demo data can name it.
+    """
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    timezone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+    units = models.CharField(max_length=8, choices=Units.choices, default=Units.IMPERIAL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerLink(models.Model):
+    """A golfer's membership of a store, with their consent choices."""
+
+    golfer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="store_links"
+    )
+    retailer = models.ForeignKey(Retailer, on_delete=models.CASCADE, related_name="customer_links")
+    joined_at = models.DateTimeField(auto_now_add=True)
+    joined_via = models.CharField(max_length=20, default="signup")
+    leaderboard_consent = models.BooleanField(
+        default=False, help_text="The golfer agreed to appear on this store's leaderboards."
+    )
+    leaderboard_name = models.CharField(max_length=60, blank=True)
+    marketing_consent = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["golfer", "retailer"], name="unique_customer_link")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.golfer} at {self.retailer}"

@@ -1,0 +1,226 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from shots.metrics import METRICS, METRICS_BY_NAME, format_value
+
+
+class Club(models.TextChoices):
+    # Declared in bag order (longest first); CLUB_ORDER relies on it.
+    DRIVER = "driver", "Driver"
+    WOOD_3 = "3w", "3-wood"
+    WOOD_5 = "5w", "5-wood"
+    WOOD_7 = "7w", "7-wood"
+    HYBRID_2 = "2h", "2-hybrid"
+    HYBRID_3 = "3h", "3-hybrid"
+    HYBRID_4 = "4h", "4-hybrid"
+    HYBRID_5 = "5h", "5-hybrid"
+    IRON_2 = "2i", "2-iron"
+    IRON_3 = "3i", "3-iron"
+    IRON_4 = "4i", "4-iron"
+    IRON_5 = "5i", "5-iron"
+    IRON_6 = "6i", "6-iron"
+    IRON_7 = "7i", "7-iron"
+    IRON_8 = "8i", "8-iron"
+    IRON_9 = "9i", "9-iron"
+    PITCHING_WEDGE = "pw", "Pitching wedge"
+    GAP_WEDGE = "gw", "Gap wedge"
+    SAND_WEDGE = "sw", "Sand wedge"
+    LOB_WEDGE = "lw", "Lob wedge"
+    PUTTER = "putter", "Putter"
+
+
+CLUB_ORDER: dict[str, int] = {value: index for index, value in enumerate(Club.values)}
+
+
+class ShotStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    QUEUED = "queued", "Queued"
+    ANALYZING = "analyzing", "Analysing"
+    ANALYZED = "analyzed", "Analysed"
+    NEEDS_REVIEW = "needs_review", "Needs review"
+    FAILED = "failed", "Failed"
+    CONFIRMED = "confirmed", "Confirmed"
+
+
+class ShotSource(models.TextChoices):
+    PHOTO = "photo", "Photo"
+    MANUAL = "manual", "Typed in"
+    CSV = "csv", "CSV import"
+    API = "api", "API"
+
+
+COUNTED_STATUSES = (ShotStatus.ANALYZED, ShotStatus.CONFIRMED)
+
+# A shot counts towards personal bests, analytics and leaderboards only when
+# its numbers are trusted: analysed cleanly or confirmed by the golfer, with no
+# value rejected by a hard range, and not excluded by store staff.
+COUNTED = Q(status__in=COUNTED_STATUSES, has_rejected_values=False, is_excluded=False)
+
+
+class ShotQuerySet(models.QuerySet):
+    def counted(self) -> ShotQuerySet:
+        return self.filter(COUNTED)
+
+    def for_golfer(self, golfer: settings.AUTH_USER_MODEL) -> ShotQuerySet:
+        return self.filter(golfer=golfer)
+
+
+def _metric_field(name: str) -> models.FloatField:
+    metric = METRICS_BY_NAME[name]
+    unit = metric.unit(metric=False)
+    return models.FloatField(null=True, blank=True, help_text=f"{metric.label}{f' ({unit})' if unit else ''}")
+
+
+class Shot(models.Model):
+    golfer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shots")
+    retailer = models.ForeignKey(
+        "retailers.Retailer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="shots",
+        help_text="Where the shot was hit; empty for home practice.",
+    )
+    club = models.CharField(max_length=8, choices=Club.choices)
+    hit_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=8, choices=ShotSource.choices, default=ShotSource.MANUAL)
+    source_device = models.CharField(max_length=60, blank=True)
+    status = models.CharField(max_length=14, choices=ShotStatus.choices, default=ShotStatus.RECEIVED)
+
+    # Metrics, canonical units (see shots/metrics.py); null = not measured.
+    ball_speed = _metric_field("ball_speed")
+    club_speed = _metric_field("club_speed")
+    smash_factor = _metric_field("smash_factor")
+    launch_angle = _metric_field("launch_angle")
+    launch_direction = _metric_field("launch_direction")
+    spin_rate = _metric_field("spin_rate")
+    spin_axis = _metric_field("spin_axis")
+    back_spin = _metric_field("back_spin")
+    side_spin = _metric_field("side_spin")
+    carry = _metric_field("carry")
+    total = _metric_field("total")
+    carry_side = _metric_field("carry_side")
+    total_side = _metric_field("total_side")
+    apex = _metric_field("apex")
+    descent_angle = _metric_field("descent_angle")
+    attack_angle = _metric_field("attack_angle")
+    club_path = _metric_field("club_path")
+    face_angle = _metric_field("face_angle")
+    face_to_path = _metric_field("face_to_path")
+    dynamic_loft = _metric_field("dynamic_loft")
+    hang_time = _metric_field("hang_time")
+
+    # {"spin_rate": ["estimated"], "carry": ["warned"], ...}
+    metric_flags = models.JSONField(default=dict, blank=True)
+    has_rejected_values = models.BooleanField(
+        default=False, help_text="A value fell outside its hard range and was discarded."
+    )
+    is_excluded = models.BooleanField(default=False, help_text="Excluded by store staff.")
+    exclusion_reason = models.CharField(max_length=200, blank=True)
+
+    image = models.ImageField(upload_to="shots/%Y/%m/", blank=True)
+    image_sha256 = models.CharField(max_length=64, blank=True)
+    client_token = models.CharField(max_length=64, blank=True)
+
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ShotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-hit_at", "-id"]
+        constraints = [
+            # Idempotent submits: one shot per (golfer, client token).
+            models.UniqueConstraint(
+                fields=["golfer", "client_token"],
+                condition=~Q(client_token=""),
+                name="unique_shot_client_token",
+            ),
+        ]
+        indexes = [
+            # A golfer's recent shots: the shot list, "My bag" counts, the API list.
+            models.Index(fields=["golfer", "-hit_at"], name="shot_golfer_recent"),
+            # Personal-best recomputation: the golfer's shots with one club.
+            models.Index(fields=["golfer", "club", "-hit_at"], name="shot_golfer_club"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_club_display()} shot #{self.pk} by {self.golfer_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("shots:detail", args=[self.pk])
+
+    @property
+    def is_counted(self) -> bool:
+        return (
+            self.status in COUNTED_STATUSES and not self.has_rejected_values and not self.is_excluded
+        )
+
+    def metric_values(self) -> dict[str, float | None]:
+        return {metric.name: getattr(self, metric.name) for metric in METRICS}
+
+    def measured_metrics(self) -> list[tuple[str, float]]:
+        return [(name, value) for name, value in self.metric_values().items() if value is not None]
+
+    def flags_for(self, metric_name: str) -> list[str]:
+        return list(self.metric_flags.get(metric_name, []))
+
+    def headline(self, *, metric_units: bool = False) -> str:
+        """A one-line summary such as ``Carry 152.0 yd · Ball speed 121.3 mph``."""
+        parts = []
+        for name in ("carry", "ball_speed"):
+            value = getattr(self, name)
+            if value is not None:
+                metric = METRICS_BY_NAME[name]
+                parts.append(f"{metric.label} {format_value(metric, value, metric_units=metric_units)}")
+        return " · ".join(parts)
+
+
+class RecordMetric(models.TextChoices):
+    CARRY = "carry", "Carry"
+    TOTAL = "total", "Total"
+    BALL_SPEED = "ball_speed", "Ball speed"
+    CLUB_SPEED = "club_speed", "Club speed"
+    SMASH_FACTOR = "smash_factor", "Smash factor"
+
+
+
+class PersonalBest(models.Model):
+    """The golfer's best counted value of one metric with one club.
+
+    Derived data: ``shots.services.personal_bests_recompute`` rebuilds it from
+    counted shots, so a corrected or deleted record shot rolls the PB back.
+    """
+
+    golfer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="personal_bests"
+    )
+    club = models.CharField(max_length=8, choices=Club.choices)
+    metric = models.CharField(max_length=14, choices=RecordMetric.choices)
+    value = models.FloatField()
+    shot = models.ForeignKey(Shot, on_delete=models.CASCADE, related_name="+")
+    hit_at = models.DateTimeField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["golfer", "club", "metric"], name="unique_personal_best"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.golfer_id} {self.club} {self.metric} = {self.value}"

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from shots import views
+
+app_name = "shots"
+
+urlpatterns = [
+    path("shots/", views.shot_list, name="list"),
+    path("shots/new/", views.shot_new, name="new"),
+    path("shots/<int:pk>/", views.shot_detail, name="detail"),
+    path("shots/<int:pk>/edit/", views.shot_edit, name="edit"),
+    path("shots/<int:pk>/delete/", views.shot_delete, name="delete"),
+    path("bag/", views.bag, name="bag"),
+]

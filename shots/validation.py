@@ -1,0 +1,78 @@
+"""Checks that decide whether a shot's numbers can be trusted.
+
+Hard ranges reject a value outright; warn ranges and cross-checks flag the
+shot for a human to look at. Nothing here changes a value: a misread is
+reported, never silently "fixed".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from shots.metrics import METRICS_BY_NAME
+
+IRONS_AND_WEDGES = {"2i", "3i", "4i", "5i", "6i", "7i", "8i", "9i", "pw", "gw", "sw", "lw"}
+SMASH_TOLERANCE = 0.02
+
+
+@dataclass
+class CheckResult:
+    rejected: dict[str, str] = field(default_factory=dict)
+    # (metric name or "" for the whole shot, message)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected and not self.warnings
+
+    def warn(self, name: str, message: str) -> None:
+        self.warnings.append((name, message))
+
+
+def hard_range_message(name: str) -> str:
+    metric = METRICS_BY_NAME[name]
+    low, high = metric.hard
+    unit = metric.unit(metric=False)
+    return f"{metric.label} must be between {low:g} and {high:g}{f' {unit}' if unit else ''}."
+
+
+def check_values(values: dict[str, float | None], *, club: str) -> CheckResult:
+    """Check canonical values against the reference ranges and each other."""
+    result = CheckResult()
+    present = {name: value for name, value in values.items() if value is not None}
+
+    for name, value in present.items():
+        metric = METRICS_BY_NAME[name]
+        if not math.isfinite(value) or not metric.is_within_hard_range(value):
+            result.rejected[name] = hard_range_message(name)
+            continue
+        warn = metric.warn
+        if name == "smash_factor":
+            warn = (1.0, 1.45) if club in IRONS_AND_WEDGES else (1.0, 1.52)
+        if warn and club != "putter" and not warn[0] <= value <= warn[1]:
+            result.warn(name, f"{metric.label} {value:g} is unusual for a full swing.")
+
+    usable = {name: value for name, value in present.items() if name not in result.rejected}
+    ball, club_speed, smash = (usable.get(n) for n in ("ball_speed", "club_speed", "smash_factor"))
+    if ball and club_speed and smash:
+        expected = ball / club_speed
+        if abs(expected - smash) > SMASH_TOLERANCE:
+            result.warn(
+                "smash_factor",
+                f"Smash factor {smash:.2f} does not match ball ÷ club speed ({expected:.2f}).",
+            )
+
+    carry, total = usable.get("carry"), usable.get("total")
+    if carry is not None and total is not None and not carry - 10 <= total <= carry + 80:
+        result.warn("total", f"Total {total:g} yd is far from carry {carry:g} yd.")
+
+    spin, back, side = (usable.get(n) for n in ("spin_rate", "back_spin", "side_spin"))
+    if spin and back is not None and side is not None:
+        components = math.hypot(back, side)
+        if abs(components - spin) > max(100.0, 0.05 * spin):
+            result.warn(
+                "spin_rate",
+                f"Spin rate {spin:g} rpm does not match back and side spin ({components:.0f} rpm).",
+            )
+    return result

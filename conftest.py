@@ -21,6 +21,30 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_connection_pools(django_db_setup, django_db_blocker):
+    """Let pytest-django drop the test database at the end of the run.
+
+    Live-server threads hand their connections back to the shared psycopg
+    pool instead of closing them, and PostgreSQL refuses to drop a database
+    that still has sessions, so close the pools and end any stragglers.
+    """
+    yield
+    from django.db import connection, connections
+
+    test_database = connection.settings_dict["NAME"]
+    for each in connections.all():
+        each.close()
+        if hasattr(each, "close_pool"):  # PostgreSQL only
+            each.close_pool()
+    with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            [test_database],
+        )
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache():
     cache.clear()
@@ -36,3 +60,45 @@ def _media_in_tmp(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Flags that keep Chromium from calling out to Google on this closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser_page(live_server, monkeypatch):
+    """A Playwright page in Debian's Chromium, with console errors collected.
+
+    Playwright's sync API runs an event loop in this thread, which makes
+    Django refuse ORM calls from the test body; the live server runs in its
+    own thread, so allowing them here is safe.
+    """
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Browser tests need Debian's chromium: apt-get install chromium")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.console_errors = []
+        page.on(
+            "console",
+            lambda message: message.type == "error" and page.console_errors.append(message.text),
+        )
+        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+        page.set_default_timeout(10_000)
+        yield page
+        browser.close()

@@ -29,7 +29,9 @@ class User(AbstractUser):
         blank=True,
         help_text="Shown on your pages and, if you agree, on store leaderboards.",
     )
-    handedness = models.CharField(max_length=5, choices=Handedness.choices, default=Handedness.RIGHT)
+    handedness = models.CharField(
+        max_length=5, choices=Handedness.choices, default=Handedness.RIGHT
+    )
     units = models.CharField(max_length=8, choices=Units.choices, default=Units.IMPERIAL)
     timezone = models.CharField(max_length=64, default=settings.TIME_ZONE)
 

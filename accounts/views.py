@@ -1,9 +1,63 @@
+"""Sign-up and the golfer's own settings. Log in, log out and passwords use Django's auth views."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from accounts.forms import AccountSettingsForm, SignUpForm
+from accounts.services import user_sign_up, user_update_settings
 
 
+def _safe_next_url(request: HttpRequest) -> str:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return ""
+
+
+@require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    if request.user.is_authenticated:
+        return redirect("shots:list")
+    next_url = _safe_next_url(request)
+    form = SignUpForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            user = user_sign_up(
+                username=data["username"],
+                email=data["email"],
+                password=data["password1"],
+                display_name=data["display_name"],
+                units=data["units"],
+                timezone=data["timezone"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            login(request, user)
+            messages.success(request, f"Welcome to golfshots, {user.public_name}!")
+            return redirect(next_url or "shots:list")
+    return render(request, "accounts/signup.html", {"form": form, "next": next_url})
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
 def account_settings(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    form = AccountSettingsForm(
+        request.POST if request.method == "POST" else None, instance=request.user
+    )
+    if form.is_valid():
+        user_update_settings(user=request.user, **form.cleaned_data)
+        messages.success(request, "Your settings are saved.")
+        return redirect("account_settings")
+    return render(request, "accounts/settings.html", {"form": form})

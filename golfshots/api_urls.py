@@ -1,9 +1,17 @@
 """Routes under /api/v1/. Each app's api.py holds its views."""
 
 from django.urls import path
+from rest_framework.routers import SimpleRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from shots.api import PersonalBestViewSet, ShotViewSet
+
+router = SimpleRouter()
+router.register("shots", ShotViewSet, basename="api-shot")
+router.register("personal-bests", PersonalBestViewSet, basename="api-personal-best")
 
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="api-token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="api-token-refresh"),
+    *router.urls,
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -70,6 +71,18 @@ class Env:
             number = float(value)
         except ValueError:
             raise ImproperlyConfigured(f"{name}={value!r} is not a number.") from None
+        if minimum is not None and number < minimum:
+            raise ImproperlyConfigured(f"{name}={number} must be at least {minimum}.")
+        return number
+
+    def decimal(self, name: str, default: str, *, minimum: Decimal | None = None) -> Decimal:
+        text = self._raw(name) or default
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise ImproperlyConfigured(f"{name}={text!r} is not a number.") from None
+        if not number.is_finite():
+            raise ImproperlyConfigured(f"{name}={text!r} must be a finite number.")
         if minimum is not None and number < minimum:
             raise ImproperlyConfigured(f"{name}={number} must be at least {minimum}.")
         return number

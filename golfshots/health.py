@@ -1,4 +1,10 @@
-"""Liveness and readiness probes for the load balancer and the PaaS."""
+"""Liveness and readiness probes for the load balancer and the platform.
+
+``/healthz`` answers whenever the process serves requests. ``/readyz`` also
+reaches the database, the cache and (outside the embedded default) the Celery
+broker, so the load balancer stops sending traffic to an instance that cannot
+do its work. ``/metrics`` comes from django-prometheus (see golfshots/urls.py).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 logger = logging.getLogger(__name__)
+
+# Long enough for a busy broker on the same network, short enough that a
+# probe answers before the platform's own probe timeout.
+BROKER_CONNECT_TIMEOUT_SECONDS = 2.0
 
 
 @require_GET
@@ -32,7 +42,8 @@ def _database_ok() -> bool:
 
 
 def _cache_ok() -> bool:
-    # The Redis cache ignores errors (fail-open), so ask the client directly.
+    # The Redis cache ignores errors (fail-open), so a get/set round trip would
+    # "succeed" with Redis down; ask the client for a PING instead.
     try:
         if settings.REDIS_URL:
             from django_redis import get_redis_connection
@@ -45,10 +56,27 @@ def _cache_ok() -> bool:
         return False
 
 
+def _broker_ok() -> bool:
+    from golfshots.celery import app
+
+    try:
+        with app.connection_for_write() as broker:
+            broker.ensure_connection(
+                max_retries=1, interval_start=0, timeout=BROKER_CONNECT_TIMEOUT_SECONDS
+            )
+        return True
+    except Exception:
+        logger.warning("readyz: broker check failed", exc_info=True)
+        return False
+
+
 @require_GET
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
     checks = {"database": _database_ok(), "cache": _cache_ok()}
+    # The embedded default runs tasks in-process: there is no broker to reach.
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        checks["broker"] = _broker_ok()
     ready = all(checks.values())
     return JsonResponse(
         {"status": "ok" if ready else "unavailable", "checks": checks},

@@ -8,6 +8,7 @@ and ``DEBUG=false``. Every variable is listed in ``docs/operations.md``.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -199,7 +200,9 @@ STORAGES = {
 
 # --- Celery ----------------------------------------------------------------
 
-CELERY_BROKER_URL = env.url("CELERY_BROKER_URL", schemes={"redis", "rediss", "amqp"}, default=REDIS_URL)
+CELERY_BROKER_URL = env.url(
+    "CELERY_BROKER_URL", schemes={"redis", "rediss", "amqp"}, default=REDIS_URL
+)
 # No broker means the embedded default: tasks run in-process (after commit).
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -260,6 +263,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0 if DEBUG else 60 * 60 * 24 * 365, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Preloading is a near-permanent promise for the whole domain, so the operator
+# opts in with SECURE_HSTS_PRELOAD=true; the check would otherwise fail every deploy.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = not DEBUG
@@ -281,3 +287,30 @@ LOGGING = {
 # --- golfshots ---------------------------------------------------------------
 
 SHOTS_PER_PAGE = 25
+
+# --- Analysers ---------------------------------------------------------------
+
+OPENAI_API_KEY = env.str("OPENAI_API_KEY")
+OPENAI_MODEL = env.str("OPENAI_MODEL", "gpt-4o-mini")
+# Empty: the SDK's own default (api.openai.com). Tests point it at a fake server.
+OPENAI_BASE_URL = env.url("OPENAI_BASE_URL", schemes={"http", "https"})
+OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", 30.0, minimum=1.0)
+
+
+# USD per million tokens; the defaults are gpt-4o-mini's list prices.
+OPENAI_PRICE_INPUT_PER_MTOK = env.decimal("OPENAI_PRICE_INPUT_PER_MTOK", "0.15", minimum=Decimal(0))
+OPENAI_PRICE_OUTPUT_PER_MTOK = env.decimal(
+    "OPENAI_PRICE_OUTPUT_PER_MTOK", "0.60", minimum=Decimal(0)
+)
+
+# "auto" is resolved here, so the rest of the code only ever sees "ocr" or "openai".
+SHOT_ANALYSER = env.choice("SHOT_ANALYSER", choices={"auto", "ocr", "openai"}, default="auto")
+if SHOT_ANALYSER == "auto":
+    SHOT_ANALYSER = "openai" if OPENAI_API_KEY else "ocr"
+if SHOT_ANALYSER == "openai" and not OPENAI_API_KEY:
+    raise ImproperlyConfigured("SHOT_ANALYSER=openai needs OPENAI_API_KEY.")
+
+# Shot photo uploads (shots/images.py): bigger files or pixel counts are
+# refused before decoding, so one upload cannot exhaust a web worker's memory.
+SHOT_UPLOAD_MAX_BYTES = env.int("SHOT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+SHOT_UPLOAD_MAX_PIXELS = env.int("SHOT_UPLOAD_MAX_PIXELS", 50_000_000, minimum=1)

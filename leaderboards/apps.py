@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class LeaderboardsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'leaderboards'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "leaderboards"

@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class RetailersConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'retailers'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "retailers"

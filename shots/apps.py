@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class ShotsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'shots'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "shots"

@@ -73,11 +73,15 @@ class ShotQuerySet(models.QuerySet):
 def _metric_field(name: str) -> models.FloatField:
     metric = METRICS_BY_NAME[name]
     unit = metric.unit(metric=False)
-    return models.FloatField(null=True, blank=True, help_text=f"{metric.label}{f' ({unit})' if unit else ''}")
+    return models.FloatField(
+        null=True, blank=True, help_text=f"{metric.label}{f' ({unit})' if unit else ''}"
+    )
 
 
 class Shot(models.Model):
-    golfer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shots")
+    golfer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shots"
+    )
     retailer = models.ForeignKey(
         "retailers.Retailer",
         on_delete=models.SET_NULL,
@@ -90,7 +94,9 @@ class Shot(models.Model):
     hit_at = models.DateTimeField(default=timezone.now)
     source = models.CharField(max_length=8, choices=ShotSource.choices, default=ShotSource.MANUAL)
     source_device = models.CharField(max_length=60, blank=True)
-    status = models.CharField(max_length=14, choices=ShotStatus.choices, default=ShotStatus.RECEIVED)
+    status = models.CharField(
+        max_length=14, choices=ShotStatus.choices, default=ShotStatus.RECEIVED
+    )
 
     # Metrics, canonical units (see shots/metrics.py); null = not measured.
     ball_speed = _metric_field("ball_speed")
@@ -166,7 +172,9 @@ class Shot(models.Model):
     @property
     def is_counted(self) -> bool:
         return (
-            self.status in COUNTED_STATUSES and not self.has_rejected_values and not self.is_excluded
+            self.status in COUNTED_STATUSES
+            and not self.has_rejected_values
+            and not self.is_excluded
         )
 
     def metric_values(self) -> dict[str, float | None]:
@@ -185,7 +193,9 @@ class Shot(models.Model):
             value = getattr(self, name)
             if value is not None:
                 metric = METRICS_BY_NAME[name]
-                parts.append(f"{metric.label} {format_value(metric, value, metric_units=metric_units)}")
+                parts.append(
+                    f"{metric.label} {format_value(metric, value, metric_units=metric_units)}"
+                )
         return " · ".join(parts)
 
 
@@ -195,7 +205,6 @@ class RecordMetric(models.TextChoices):
     BALL_SPEED = "ball_speed", "Ball speed"
     CLUB_SPEED = "club_speed", "Club speed"
     SMASH_FACTOR = "smash_factor", "Smash factor"
-
 
 
 class PersonalBest(models.Model):

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Max, QuerySet
 
 from accounts.models import User
+from shots.metrics import RECORD_METRICS
 from shots.models import CLUB_ORDER, COUNTED, Club, PersonalBest, Shot
 
 
@@ -42,10 +43,14 @@ def bag_for_golfer(golfer: User) -> list[BagRow]:
         )
         for row in counts
     }
-    for best in PersonalBest.objects.filter(golfer=golfer).select_related("shot"):
+    for best in PersonalBest.objects.filter(golfer=golfer):
         if best.club in rows:
             rows[best.club].bests[best.metric] = best
     return sorted(rows.values(), key=lambda row: CLUB_ORDER.get(row.club, 99))
 
 
-__all__ = ["BagRow", "bag_for_golfer", "shots_for_golfer"]
+def records_held_by(shot: Shot) -> list[PersonalBest]:
+    """The golfer's personal bests that this shot currently holds, in record order."""
+    order = {metric: index for index, metric in enumerate(RECORD_METRICS)}
+    records = PersonalBest.objects.filter(golfer_id=shot.golfer_id, shot=shot)
+    return sorted(records, key=lambda record: order[record.metric])

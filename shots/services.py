@@ -151,9 +151,7 @@ def personal_bests_recompute(*, golfer: User, club: str) -> list[RecordChange]:
     """
     with transaction.atomic():
         get_user_model().objects.select_for_update().filter(pk=golfer.pk).first()
-        current = {
-            pb.metric: pb for pb in PersonalBest.objects.filter(golfer=golfer, club=club)
-        }
+        current = {pb.metric: pb for pb in PersonalBest.objects.filter(golfer=golfer, club=club)}
         counted = Shot.objects.counted().filter(golfer=golfer, club=club)
         changes: list[RecordChange] = []
         for metric in RECORD_METRICS:

@@ -1,8 +1,113 @@
+"""HTML pages for a golfer's own shots and bag. Thin: form → service → redirect."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from shots import selectors, services
+from shots.filters import ShotFilter
+from shots.forms import ShotForm
+from shots.metrics import METRICS_BY_NAME, RECORD_METRICS, format_value
+from shots.models import Shot
 
 
+def _own_shot(request: HttpRequest, pk: int) -> Shot:
+    # Another golfer's shot is a 404, never a 403: its existence is private.
+    return get_object_or_404(selectors.shots_for_golfer(request.user), pk=pk)
+
+
+def _announce_records(request: HttpRequest, shot: Shot) -> None:
+    records = selectors.records_held_by(shot)
+    if not records:
+        return
+    parts = []
+    for record in records:
+        metric = METRICS_BY_NAME[record.metric]
+        shown = format_value(metric, record.value, metric_units=request.user.uses_metric)
+        parts.append(f"{metric.label.lower()} {shown}")
+    messages.success(
+        request, f"Personal best with your {shot.get_club_display()}: {', '.join(parts)}."
+    )
+
+
+@login_required
 def shot_list(request: HttpRequest) -> HttpResponse:
-    raise NotImplementedError
+    shot_filter = ShotFilter(
+        request.GET, queryset=selectors.shots_for_golfer(request.user), request=request
+    )
+    page = Paginator(shot_filter.qs, settings.SHOTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "shots/shot_list.html",
+        {
+            "filter": shot_filter,
+            "page": page,
+            "is_filtered": any(request.GET.get(k) for k in shot_filter.form.fields),
+        },
+    )
 
 
-shot_new = shot_detail = shot_edit = shot_delete = bag = shot_list
+@login_required
+@require_http_methods(["GET", "POST"])
+def shot_new(request: HttpRequest) -> HttpResponse:
+    form = ShotForm(request.POST or None, metric_units=request.user.uses_metric)
+    if request.method == "POST" and form.is_valid():
+        shot, created = services.shot_create_manual(
+            golfer=request.user,
+            club=form.cleaned_data["club"],
+            metrics=form.canonical_metrics(),
+            hit_at=form.cleaned_data["hit_at"],
+            client_token=form.cleaned_data["client_token"],
+        )
+        if created:
+            messages.success(request, "Shot saved.")
+            _announce_records(request, shot)
+        return redirect(shot)
+    return render(request, "shots/shot_form.html", {"form": form, "shot": None})
+
+
+@login_required
+def shot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    shot = _own_shot(request, pk)
+    return render(request, "shots/shot_detail.html", {"shot": shot})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shot_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    shot = _own_shot(request, pk)
+    form = ShotForm(request.POST or None, metric_units=request.user.uses_metric, shot=shot)
+    if request.method == "POST" and form.is_valid():
+        services.shot_update(
+            shot=shot,
+            club=form.cleaned_data["club"],
+            metrics=form.canonical_metrics(),
+            hit_at=form.cleaned_data["hit_at"],
+        )
+        messages.success(request, "Shot updated.")
+        _announce_records(request, shot)
+        return redirect(shot)
+    return render(request, "shots/shot_form.html", {"form": form, "shot": shot})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shot_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    shot = _own_shot(request, pk)
+    if request.method == "POST":
+        services.shot_delete(shot=shot)
+        messages.success(request, "Shot deleted. Your personal bests have been updated.")
+        return redirect("shots:list")
+    return render(request, "shots/shot_confirm_delete.html", {"shot": shot})
+
+
+@login_required
+def bag(request: HttpRequest) -> HttpResponse:
+    rows = selectors.bag_for_golfer(request.user)
+    return render(request, "shots/bag.html", {"rows": rows, "record_metrics": RECORD_METRICS})

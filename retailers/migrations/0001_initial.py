@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,33 +14,77 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Retailer',
+            name="Retailer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('timezone', models.CharField(default='UTC', max_length=64)),
-                ('units', models.CharField(choices=[('imperial', 'Imperial (mph, yards, feet)'), ('metric', 'Metric (km/h, metres)')], default='imperial', max_length=8)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                ("timezone", models.CharField(default="UTC", max_length=64)),
+                (
+                    "units",
+                    models.CharField(
+                        choices=[
+                            ("imperial", "Imperial (mph, yards, feet)"),
+                            ("metric", "Metric (km/h, metres)"),
+                        ],
+                        default="imperial",
+                        max_length=8,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='CustomerLink',
+            name="CustomerLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('joined_at', models.DateTimeField(auto_now_add=True)),
-                ('joined_via', models.CharField(default='signup', max_length=20)),
-                ('leaderboard_consent', models.BooleanField(default=False, help_text="The golfer agreed to appear on this store's leaderboards.")),
-                ('leaderboard_name', models.CharField(blank=True, max_length=60)),
-                ('marketing_consent', models.BooleanField(default=False)),
-                ('golfer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='store_links', to=settings.AUTH_USER_MODEL)),
-                ('retailer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='customer_links', to='retailers.retailer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("joined_at", models.DateTimeField(auto_now_add=True)),
+                ("joined_via", models.CharField(default="signup", max_length=20)),
+                (
+                    "leaderboard_consent",
+                    models.BooleanField(
+                        default=False,
+                        help_text="The golfer agreed to appear on this store's leaderboards.",
+                    ),
+                ),
+                ("leaderboard_name", models.CharField(blank=True, max_length=60)),
+                ("marketing_consent", models.BooleanField(default=False)),
+                (
+                    "golfer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="store_links",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "retailer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="customer_links",
+                        to="retailers.retailer",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('golfer', 'retailer'), name='unique_customer_link')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("golfer", "retailer"), name="unique_customer_link"
+                    )
+                ],
             },
         ),
     ]

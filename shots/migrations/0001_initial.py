@@ -7,90 +7,294 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('retailers', '0001_initial'),
+        ("retailers", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Shot',
+            name="Shot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('club', models.CharField(choices=[('driver', 'Driver'), ('3w', '3-wood'), ('5w', '5-wood'), ('7w', '7-wood'), ('2h', '2-hybrid'), ('3h', '3-hybrid'), ('4h', '4-hybrid'), ('5h', '5-hybrid'), ('2i', '2-iron'), ('3i', '3-iron'), ('4i', '4-iron'), ('5i', '5-iron'), ('6i', '6-iron'), ('7i', '7-iron'), ('8i', '8-iron'), ('9i', '9-iron'), ('pw', 'Pitching wedge'), ('gw', 'Gap wedge'), ('sw', 'Sand wedge'), ('lw', 'Lob wedge'), ('putter', 'Putter')], max_length=8)),
-                ('hit_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('source', models.CharField(choices=[('photo', 'Photo'), ('manual', 'Typed in'), ('csv', 'CSV import'), ('api', 'API')], default='manual', max_length=8)),
-                ('source_device', models.CharField(blank=True, max_length=60)),
-                ('status', models.CharField(choices=[('received', 'Received'), ('queued', 'Queued'), ('analyzing', 'Analysing'), ('analyzed', 'Analysed'), ('needs_review', 'Needs review'), ('failed', 'Failed'), ('confirmed', 'Confirmed')], default='received', max_length=14)),
-                ('ball_speed', models.FloatField(blank=True, help_text='Ball speed (mph)', null=True)),
-                ('club_speed', models.FloatField(blank=True, help_text='Club speed (mph)', null=True)),
-                ('smash_factor', models.FloatField(blank=True, help_text='Smash factor', null=True)),
-                ('launch_angle', models.FloatField(blank=True, help_text='Launch angle (°)', null=True)),
-                ('launch_direction', models.FloatField(blank=True, help_text='Launch direction (°)', null=True)),
-                ('spin_rate', models.FloatField(blank=True, help_text='Spin rate (rpm)', null=True)),
-                ('spin_axis', models.FloatField(blank=True, help_text='Spin axis (°)', null=True)),
-                ('back_spin', models.FloatField(blank=True, help_text='Back spin (rpm)', null=True)),
-                ('side_spin', models.FloatField(blank=True, help_text='Side spin (rpm)', null=True)),
-                ('carry', models.FloatField(blank=True, help_text='Carry (yd)', null=True)),
-                ('total', models.FloatField(blank=True, help_text='Total (yd)', null=True)),
-                ('carry_side', models.FloatField(blank=True, help_text='Carry side (yd)', null=True)),
-                ('total_side', models.FloatField(blank=True, help_text='Total side (yd)', null=True)),
-                ('apex', models.FloatField(blank=True, help_text='Apex (ft)', null=True)),
-                ('descent_angle', models.FloatField(blank=True, help_text='Descent angle (°)', null=True)),
-                ('attack_angle', models.FloatField(blank=True, help_text='Attack angle (°)', null=True)),
-                ('club_path', models.FloatField(blank=True, help_text='Club path (°)', null=True)),
-                ('face_angle', models.FloatField(blank=True, help_text='Face angle (°)', null=True)),
-                ('face_to_path', models.FloatField(blank=True, help_text='Face to path (°)', null=True)),
-                ('dynamic_loft', models.FloatField(blank=True, help_text='Dynamic loft (°)', null=True)),
-                ('hang_time', models.FloatField(blank=True, help_text='Hang time (s)', null=True)),
-                ('metric_flags', models.JSONField(blank=True, default=dict)),
-                ('has_rejected_values', models.BooleanField(default=False, help_text='A value fell outside its hard range and was discarded.')),
-                ('is_excluded', models.BooleanField(default=False, help_text='Excluded by store staff.')),
-                ('exclusion_reason', models.CharField(blank=True, max_length=200)),
-                ('image', models.ImageField(blank=True, upload_to='shots/%Y/%m/')),
-                ('image_sha256', models.CharField(blank=True, max_length=64)),
-                ('client_token', models.CharField(blank=True, max_length=64)),
-                ('verified_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('golfer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shots', to=settings.AUTH_USER_MODEL)),
-                ('retailer', models.ForeignKey(blank=True, help_text='Where the shot was hit; empty for home practice.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='shots', to='retailers.retailer')),
-                ('verified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "club",
+                    models.CharField(
+                        choices=[
+                            ("driver", "Driver"),
+                            ("3w", "3-wood"),
+                            ("5w", "5-wood"),
+                            ("7w", "7-wood"),
+                            ("2h", "2-hybrid"),
+                            ("3h", "3-hybrid"),
+                            ("4h", "4-hybrid"),
+                            ("5h", "5-hybrid"),
+                            ("2i", "2-iron"),
+                            ("3i", "3-iron"),
+                            ("4i", "4-iron"),
+                            ("5i", "5-iron"),
+                            ("6i", "6-iron"),
+                            ("7i", "7-iron"),
+                            ("8i", "8-iron"),
+                            ("9i", "9-iron"),
+                            ("pw", "Pitching wedge"),
+                            ("gw", "Gap wedge"),
+                            ("sw", "Sand wedge"),
+                            ("lw", "Lob wedge"),
+                            ("putter", "Putter"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("hit_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("photo", "Photo"),
+                            ("manual", "Typed in"),
+                            ("csv", "CSV import"),
+                            ("api", "API"),
+                        ],
+                        default="manual",
+                        max_length=8,
+                    ),
+                ),
+                ("source_device", models.CharField(blank=True, max_length=60)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("queued", "Queued"),
+                            ("analyzing", "Analysing"),
+                            ("analyzed", "Analysed"),
+                            ("needs_review", "Needs review"),
+                            ("failed", "Failed"),
+                            ("confirmed", "Confirmed"),
+                        ],
+                        default="received",
+                        max_length=14,
+                    ),
+                ),
+                (
+                    "ball_speed",
+                    models.FloatField(blank=True, help_text="Ball speed (mph)", null=True),
+                ),
+                (
+                    "club_speed",
+                    models.FloatField(blank=True, help_text="Club speed (mph)", null=True),
+                ),
+                (
+                    "smash_factor",
+                    models.FloatField(blank=True, help_text="Smash factor", null=True),
+                ),
+                (
+                    "launch_angle",
+                    models.FloatField(blank=True, help_text="Launch angle (°)", null=True),
+                ),
+                (
+                    "launch_direction",
+                    models.FloatField(blank=True, help_text="Launch direction (°)", null=True),
+                ),
+                (
+                    "spin_rate",
+                    models.FloatField(blank=True, help_text="Spin rate (rpm)", null=True),
+                ),
+                ("spin_axis", models.FloatField(blank=True, help_text="Spin axis (°)", null=True)),
+                (
+                    "back_spin",
+                    models.FloatField(blank=True, help_text="Back spin (rpm)", null=True),
+                ),
+                (
+                    "side_spin",
+                    models.FloatField(blank=True, help_text="Side spin (rpm)", null=True),
+                ),
+                ("carry", models.FloatField(blank=True, help_text="Carry (yd)", null=True)),
+                ("total", models.FloatField(blank=True, help_text="Total (yd)", null=True)),
+                (
+                    "carry_side",
+                    models.FloatField(blank=True, help_text="Carry side (yd)", null=True),
+                ),
+                (
+                    "total_side",
+                    models.FloatField(blank=True, help_text="Total side (yd)", null=True),
+                ),
+                ("apex", models.FloatField(blank=True, help_text="Apex (ft)", null=True)),
+                (
+                    "descent_angle",
+                    models.FloatField(blank=True, help_text="Descent angle (°)", null=True),
+                ),
+                (
+                    "attack_angle",
+                    models.FloatField(blank=True, help_text="Attack angle (°)", null=True),
+                ),
+                ("club_path", models.FloatField(blank=True, help_text="Club path (°)", null=True)),
+                (
+                    "face_angle",
+                    models.FloatField(blank=True, help_text="Face angle (°)", null=True),
+                ),
+                (
+                    "face_to_path",
+                    models.FloatField(blank=True, help_text="Face to path (°)", null=True),
+                ),
+                (
+                    "dynamic_loft",
+                    models.FloatField(blank=True, help_text="Dynamic loft (°)", null=True),
+                ),
+                ("hang_time", models.FloatField(blank=True, help_text="Hang time (s)", null=True)),
+                ("metric_flags", models.JSONField(blank=True, default=dict)),
+                (
+                    "has_rejected_values",
+                    models.BooleanField(
+                        default=False,
+                        help_text="A value fell outside its hard range and was discarded.",
+                    ),
+                ),
+                (
+                    "is_excluded",
+                    models.BooleanField(default=False, help_text="Excluded by store staff."),
+                ),
+                ("exclusion_reason", models.CharField(blank=True, max_length=200)),
+                ("image", models.ImageField(blank=True, upload_to="shots/%Y/%m/")),
+                ("image_sha256", models.CharField(blank=True, max_length=64)),
+                ("client_token", models.CharField(blank=True, max_length=64)),
+                ("verified_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "golfer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="shots",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "retailer",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Where the shot was hit; empty for home practice.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="shots",
+                        to="retailers.retailer",
+                    ),
+                ),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-hit_at', '-id'],
+                "ordering": ["-hit_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PersonalBest',
+            name="PersonalBest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('club', models.CharField(choices=[('driver', 'Driver'), ('3w', '3-wood'), ('5w', '5-wood'), ('7w', '7-wood'), ('2h', '2-hybrid'), ('3h', '3-hybrid'), ('4h', '4-hybrid'), ('5h', '5-hybrid'), ('2i', '2-iron'), ('3i', '3-iron'), ('4i', '4-iron'), ('5i', '5-iron'), ('6i', '6-iron'), ('7i', '7-iron'), ('8i', '8-iron'), ('9i', '9-iron'), ('pw', 'Pitching wedge'), ('gw', 'Gap wedge'), ('sw', 'Sand wedge'), ('lw', 'Lob wedge'), ('putter', 'Putter')], max_length=8)),
-                ('metric', models.CharField(choices=[('carry', 'Carry'), ('total', 'Total'), ('ball_speed', 'Ball speed'), ('club_speed', 'Club speed'), ('smash_factor', 'Smash factor')], max_length=14)),
-                ('value', models.FloatField()),
-                ('hit_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('golfer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='personal_bests', to=settings.AUTH_USER_MODEL)),
-                ('shot', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='shots.shot')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "club",
+                    models.CharField(
+                        choices=[
+                            ("driver", "Driver"),
+                            ("3w", "3-wood"),
+                            ("5w", "5-wood"),
+                            ("7w", "7-wood"),
+                            ("2h", "2-hybrid"),
+                            ("3h", "3-hybrid"),
+                            ("4h", "4-hybrid"),
+                            ("5h", "5-hybrid"),
+                            ("2i", "2-iron"),
+                            ("3i", "3-iron"),
+                            ("4i", "4-iron"),
+                            ("5i", "5-iron"),
+                            ("6i", "6-iron"),
+                            ("7i", "7-iron"),
+                            ("8i", "8-iron"),
+                            ("9i", "9-iron"),
+                            ("pw", "Pitching wedge"),
+                            ("gw", "Gap wedge"),
+                            ("sw", "Sand wedge"),
+                            ("lw", "Lob wedge"),
+                            ("putter", "Putter"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "metric",
+                    models.CharField(
+                        choices=[
+                            ("carry", "Carry"),
+                            ("total", "Total"),
+                            ("ball_speed", "Ball speed"),
+                            ("club_speed", "Club speed"),
+                            ("smash_factor", "Smash factor"),
+                        ],
+                        max_length=14,
+                    ),
+                ),
+                ("value", models.FloatField()),
+                ("hit_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "golfer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="personal_bests",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "shot",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="shots.shot",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='shot',
-            index=models.Index(fields=['golfer', '-hit_at'], name='shot_golfer_recent'),
+            model_name="shot",
+            index=models.Index(fields=["golfer", "-hit_at"], name="shot_golfer_recent"),
         ),
         migrations.AddIndex(
-            model_name='shot',
-            index=models.Index(fields=['golfer', 'club', '-hit_at'], name='shot_golfer_club'),
+            model_name="shot",
+            index=models.Index(fields=["golfer", "club", "-hit_at"], name="shot_golfer_club"),
         ),
         migrations.AddConstraint(
-            model_name='shot',
-            constraint=models.UniqueConstraint(condition=models.Q(('client_token', ''), _negated=True), fields=('golfer', 'client_token'), name='unique_shot_client_token'),
+            model_name="shot",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("client_token", ""), _negated=True),
+                fields=("golfer", "client_token"),
+                name="unique_shot_client_token",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='personalbest',
-            constraint=models.UniqueConstraint(fields=('golfer', 'club', 'metric'), name='unique_personal_best'),
+            model_name="personalbest",
+            constraint=models.UniqueConstraint(
+                fields=("golfer", "club", "metric"), name="unique_personal_best"
+            ),
         ),
     ]

@@ -1,0 +1,117 @@
+"""Forms for signing up and for a golfer's own settings."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import UserCreationForm
+
+from accounts.models import Handedness, Units, User, timezone_choices
+from accounts.services import known_timezones
+
+EMAIL_TAKEN_MESSAGE = (
+    "An account with this email address already exists. "
+    "Log in, or reset your password if you have forgotten it."
+)
+
+
+@functools.cache
+def _timezone_choices() -> list[tuple[str, str]]:
+    # timezone_choices() walks the tz database on disk; it cannot change while we run.
+    return timezone_choices()
+
+
+def _email_taken(email: str, *, excluding: User | None = None) -> bool:
+    # Addresses differ only in case when people retype them, so "Ann@Shop.com"
+    # and "ann@shop.com" are one person.
+    others = User.objects.filter(email__iexact=email)
+    if excluding is not None and excluding.pk is not None:
+        others = others.exclude(pk=excluding.pk)
+    return others.exists()
+
+
+class SignUpForm(UserCreationForm):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        help_text="For password resets only. We never show it to anyone.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    display_name = forms.CharField(
+        label="Display name (optional)",
+        max_length=60,
+        required=False,
+        help_text="Shown on your pages and, if you agree, on store leaderboards.",
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+    units = forms.ChoiceField(
+        label="Units",
+        choices=Units.choices,
+        initial=Units.IMPERIAL,
+        widget=forms.RadioSelect,
+    )
+    # Filled in by static/js/timezone.js from the browser; without JavaScript
+    # it stays empty and the site's zone is used until the golfer picks one.
+    timezone = forms.CharField(
+        required=False,
+        widget=forms.HiddenInput(attrs={"data-browser-timezone": ""}),
+    )
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email", "display_name", "units", "timezone")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "username"
+        ].help_text = (
+            "You log in with it. Letters, digits and @ . + - _ only, up to 150 characters."
+        )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if _email_taken(email):
+            raise forms.ValidationError(EMAIL_TAKEN_MESSAGE, code="email_taken")
+        return email
+
+    def clean_timezone(self) -> str:
+        # A browser can report a zone this server's tz database lacks; a wrong
+        # zone only shifts displayed times, so it must never block sign-up.
+        zone = self.cleaned_data.get("timezone", "").strip()
+        if zone in known_timezones():
+            return zone
+        return settings.TIME_ZONE
+
+
+class AccountSettingsForm(forms.ModelForm):
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    units = forms.ChoiceField(label="Units", choices=Units.choices, widget=forms.RadioSelect)
+    handedness = forms.ChoiceField(
+        label="I play", choices=Handedness.choices, widget=forms.RadioSelect
+    )
+    timezone = forms.ChoiceField(
+        label="Time zone",
+        choices=_timezone_choices,
+        help_text="Dates and times on your pages are shown in this zone.",
+    )
+
+    class Meta:
+        model = User
+        fields = ("display_name", "email", "units", "handedness", "timezone")
+        widgets = {"display_name": forms.TextInput(attrs={"autocomplete": "nickname"})}
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if _email_taken(email, excluding=self.instance):
+            raise forms.ValidationError(
+                "Another account already uses this email address.", code="email_taken"
+            )
+        return email

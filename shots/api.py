@@ -1,0 +1,369 @@
+"""REST API for a golfer's own shots and personal bests (``/api/v1/``).
+
+Values in and out are always canonical units (mph, yd, ft, rpm, deg, s),
+whatever the golfer's display preference: clients convert, we never guess.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from retailers.models import Retailer
+from shots import services
+from shots.filters import ShotFilter
+from shots.metrics import METRIC_NAMES, METRICS, RECORD_METRICS, Metric
+from shots.models import CLUB_ORDER, Club, PersonalBest, Shot, ShotSource, ShotStatus
+from shots.validation import hard_range_message
+
+# Phones and launch-monitor PCs drift; a shot stamped a little ahead of our
+# clock is still a shot from now, not one from the future.
+CLOCK_SKEW = datetime.timedelta(minutes=5)
+IDEMPOTENCY_KEY_MAX_LENGTH = Shot._meta.get_field("client_token").max_length
+# Shots whose photo is still being read: the analysis task will write the
+# values, so a correction now would be silently overwritten.
+ANALYSIS_IN_PROGRESS = (ShotStatus.RECEIVED, ShotStatus.QUEUED, ShotStatus.ANALYZING)
+
+CLUB_ERROR_MESSAGES = {
+    "invalid_choice": f'"{{input}}" is not a club. Use one of: {", ".join(Club.values)}.',
+    "required": f"Say which club hit the shot: one of {', '.join(Club.values)}.",
+}
+
+
+class MetricField(serializers.FloatField):
+    """One launch-monitor number in canonical units, checked against its hard range."""
+
+    def __init__(self, metric: Metric, **kwargs: Any) -> None:
+        low, high = metric.hard
+        out_of_range = hard_range_message(metric.name)
+        unit = metric.unit(metric=False)
+        if unit == "°":
+            unit = "deg"  # the schema's readers think in ASCII unit names
+        super().__init__(
+            min_value=low,
+            max_value=high,
+            required=False,
+            allow_null=True,
+            help_text=f"{metric.label}{f' ({unit})' if unit else ''}. Null when not measured.",
+            error_messages={
+                "min_value": out_of_range,
+                "max_value": out_of_range,
+                "invalid": f"{metric.label} must be a number.",
+            },
+            **kwargs,
+        )
+
+    def to_internal_value(self, data: Any) -> float:
+        # float(True) is 1.0; a boolean is a client bug, not a measurement.
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class GolferStoreField(serializers.SlugRelatedField):
+    """A store by slug, limited to the stores the requesting golfer has joined.
+
+    Any other store would let a golfer put shots into a store's console and
+    leaderboards without being its customer.
+    """
+
+    default_error_messages = {
+        "does_not_exist": 'Unknown store "{value}": use the slug of a store you have joined.',
+        "invalid": "Give the store's slug as a string.",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(slug_field="slug", **kwargs)
+
+    def get_queryset(self) -> QuerySet[Retailer]:
+        request = self.context.get("request")
+        golfer = getattr(request, "user", None)
+        if golfer is None or not golfer.is_authenticated:
+            return Retailer.objects.none()
+        return Retailer.objects.filter(customer_links__golfer=golfer)
+
+
+class ShotSerializer(serializers.ModelSerializer):
+    club = serializers.ChoiceField(choices=Club.choices, error_messages=CLUB_ERROR_MESSAGES)
+    hit_at = serializers.DateTimeField(
+        required=False,
+        default_timezone=datetime.UTC,
+        help_text="When the shot was hit (ISO 8601; read as UTC without an offset). "
+        "Defaults to now; may not be in the future.",
+    )
+    retailer = GolferStoreField(
+        required=False,
+        allow_null=True,
+        help_text="Slug of the store where the shot was hit; null for home practice.",
+    )
+    metric_flags = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        read_only=True,
+        help_text='Per metric, how it was obtained or checked, e.g. {"smash_factor": ["derived"]}.',
+    )
+    is_counted = serializers.BooleanField(
+        read_only=True, help_text="Whether the shot feeds personal bests and leaderboards."
+    )
+    image = serializers.ImageField(
+        read_only=True, allow_null=True, help_text="Absolute URL of the photo, if any."
+    )
+
+    class Meta:
+        model = Shot
+        fields = [
+            "id",
+            "club",
+            "status",
+            "source",
+            "hit_at",
+            "retailer",
+            *METRIC_NAMES,
+            "metric_flags",
+            "is_counted",
+            "image",
+        ]
+        read_only_fields = ["id", "status", "source"]
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        for metric in METRICS:
+            fields[metric.name] = MetricField(metric)
+        return fields
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        # DRF drops fields it does not know; a typo such as "cary" would then
+        # store a shot without its carry, so every unexpected key is an error.
+        errors = self._unexpected_field_errors(data)
+        try:
+            values = super().to_internal_value(data)
+        except ValidationError as exc:
+            errors = {**exc.detail, **errors}
+        if errors:
+            raise ValidationError(errors)
+        return values
+
+    def validate_hit_at(self, value: datetime.datetime) -> datetime.datetime:
+        if value > timezone.now() + CLOCK_SKEW:
+            raise ValidationError(
+                "A shot cannot be hit in the future; check the date and time zone."
+            )
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """Gather the metrics into ``attrs["metrics"]``, merged onto the shot being corrected."""
+        metrics = self.instance.metric_values() if self.instance is not None else {}
+        metrics.update({name: attrs.pop(name) for name in METRIC_NAMES if name in attrs})
+        if all(value is None for value in metrics.values()):
+            if self.instance is None:
+                raise ValidationError("Enter at least one metric, such as carry or ball_speed.")
+            raise ValidationError(
+                "A shot needs at least one metric; this change would clear them all."
+            )
+        attrs["metrics"] = metrics
+        return attrs
+
+    def _unexpected_field_errors(self, data: Any) -> dict[str, list[str]]:
+        if not isinstance(data, Mapping):
+            return {}
+        writable = [name for name, field in self.fields.items() if not field.read_only]
+        errors: dict[str, list[str]] = {}
+        for name in data:
+            if name in writable:
+                continue
+            if name in self.fields:
+                errors[name] = ["This field is read-only."]
+                continue
+            guess = difflib.get_close_matches(name, writable, n=1, cutoff=0.75)
+            if guess:
+                errors[name] = [f"Unknown field; did you mean {guess[0]}?"]
+            else:
+                errors[name] = [f"Unknown field. Known fields: {', '.join(writable)}."]
+        return errors
+
+
+class ShotUpdateSerializer(ShotSerializer):
+    """A correction: club, time and values. The store a shot was hit at stays."""
+
+    retailer = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, help_text="Cannot be changed after the shot is made."
+    )
+
+
+class PersonalBestSerializer(serializers.ModelSerializer):
+    shot_id = serializers.IntegerField(read_only=True)
+    hit_at = serializers.DateTimeField(read_only=True, default_timezone=datetime.UTC)
+
+    class Meta:
+        model = PersonalBest
+        fields = ["club", "metric", "value", "shot_id", "hit_at"]
+        read_only_fields = fields
+
+
+class PersonalBestQuerySerializer(serializers.Serializer):
+    club = serializers.ChoiceField(
+        choices=Club.choices, required=False, allow_blank=True, error_messages=CLUB_ERROR_MESSAGES
+    )
+
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    name="Idempotency-Key",
+    type=str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        f"Up to {IDEMPOTENCY_KEY_MAX_LENGTH} characters, unique per shot. Resending a request "
+        "with the same key returns the shot the first request made (200) instead of a duplicate."
+    ),
+)
+
+
+def _idempotency_key(request: Request) -> str:
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "Idempotency-Key": [
+                    f"Use at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters ({len(key)} sent)."
+                ]
+            }
+        )
+    return key
+
+
+@extend_schema(tags=["shots"])
+class ShotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The requesting golfer's shots. There is no PUT: corrections are PATCHes."""
+
+    serializer_class = ShotSerializer
+    filterset_class = ShotFilter
+    parser_classes = [JSONParser]
+
+    def get_queryset(self) -> QuerySet[Shot]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return Shot.objects.none()
+        return Shot.objects.filter(golfer=self.request.user).select_related("retailer")
+
+    def get_serializer_class(self) -> type[ShotSerializer]:
+        if self.action == "partial_update":
+            return ShotUpdateSerializer
+        return ShotSerializer
+
+    @extend_schema(
+        summary="Record a shot from typed-in values",
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={
+            201: ShotSerializer,
+            200: OpenApiResponse(ShotSerializer, description="Repeat of an Idempotency-Key."),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description='{"field": ["message"]}'),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        client_token = _idempotency_key(request)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        shot, created = services.shot_create_manual(
+            golfer=request.user,
+            club=data["club"],
+            metrics=data["metrics"],
+            hit_at=data.get("hit_at"),
+            retailer=data.get("retailer"),
+            source=ShotSource.API,
+            client_token=client_token,
+        )
+        return Response(
+            self.get_serializer(shot).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        summary="Correct a shot's club, time or values",
+        description="Only the fields sent change; a metric sent as null is cleared. "
+        "Personal bests follow the corrected values.",
+        responses={
+            200: ShotSerializer,
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description='{"field": ["message"]}'),
+            409: OpenApiResponse(OpenApiTypes.OBJECT, description="The photo is still being read."),
+        },
+    )
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        shot = self.get_object()
+        if shot.status in ANALYSIS_IN_PROGRESS:
+            return Response(
+                {
+                    "detail": "This shot's photo is still being read; correct it once analysis has finished."
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        serializer = self.get_serializer(shot, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        services.shot_update(
+            shot=shot,
+            club=data.get("club", shot.club),
+            metrics=data["metrics"],
+            hit_at=data.get("hit_at"),
+        )
+        return Response(ShotSerializer(shot, context=self.get_serializer_context()).data)
+
+    @extend_schema(summary="Delete a shot; personal bests roll back to the next best shot")
+    def destroy(self, request: Request, pk: str | None = None) -> Response:
+        services.shot_delete(shot=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+METRIC_ORDER = {name: index for index, name in enumerate(RECORD_METRICS)}
+
+
+@extend_schema(tags=["personal bests"])
+class PersonalBestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The requesting golfer's records: a plain list in bag order, then metric order."""
+
+    serializer_class = PersonalBestSerializer
+    pagination_class = None
+    filter_backends = []
+
+    def get_queryset(self) -> QuerySet[PersonalBest]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no user
+            return PersonalBest.objects.none()
+        return PersonalBest.objects.filter(golfer=self.request.user)
+
+    @extend_schema(
+        summary="List personal bests",
+        parameters=[
+            OpenApiParameter(
+                name="club",
+                type=str,
+                enum=Club.values,
+                required=False,
+                description="Only this club's records.",
+            )
+        ],
+        responses={200: PersonalBestSerializer(many=True)},
+    )
+    def list(self, request: Request) -> Response:
+        query = PersonalBestQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        bests = self.get_queryset()
+        if club := query.validated_data.get("club"):
+            bests = bests.filter(club=club)
+        in_bag_order = sorted(
+            bests,
+            key=lambda best: (
+                CLUB_ORDER.get(best.club, len(CLUB_ORDER)),
+                METRIC_ORDER.get(best.metric, len(METRIC_ORDER)),
+            ),
+        )
+        return Response(self.get_serializer(in_bag_order, many=True).data)

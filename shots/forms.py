@@ -1,0 +1,157 @@
+"""The manual shot entry form, in the golfer's own units."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from shots.metrics import METRICS, PRIMARY_METRICS, Metric
+from shots.models import Club, Shot
+from shots.parsing import parse_signed_number
+
+CLOCK_SKEW_ALLOWANCE_SECONDS = 300
+
+
+class SignedMetricField(forms.Field):
+    """A lateral value: ``-5``, ``5 L`` or ``3 R`` (text, because phone number pads lack a minus)."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value: Any) -> float | None:
+        text = str(value or "").strip()
+        if not text:
+            return None
+        try:
+            if len(text) > 12:
+                raise ValueError(text)
+            return parse_signed_number(text)
+        except ValueError:
+            raise forms.ValidationError(
+                "Enter a number; use a minus sign or L for left and R for right, e.g. 5 L.",
+                code="invalid",
+            ) from None
+
+
+def _shown_range(metric: Metric, *, metric_units: bool) -> tuple[float, float]:
+    low, high = (metric.from_canonical(v, metric=metric_units) for v in metric.hard)
+    # Round inwards so a value typed at the shown limit is never rejected.
+    step = 10**-metric.decimals
+    return math.ceil(low / step) * step, math.floor(high / step) * step
+
+
+def _metric_form_field(metric: Metric, *, metric_units: bool) -> forms.Field:
+    unit = metric.unit(metric=metric_units)
+    label = f"{metric.label} ({unit})" if unit and unit != "°" else metric.label
+    if unit == "°":
+        label = f"{metric.label} (°)"
+    low, high = _shown_range(metric, metric_units=metric_units)
+    if metric.signed:
+        return SignedMetricField(
+            label=label,
+            required=False,
+            help_text="Left: minus or L, right: R (e.g. 5 L).",
+            widget=forms.TextInput(attrs={"autocomplete": "off", "maxlength": "12"}),
+        )
+    return forms.FloatField(
+        label=label,
+        required=False,
+        widget=forms.NumberInput(
+            attrs={"step": "any", "inputmode": "decimal", "min": f"{low:g}", "max": f"{high:g}"}
+        ),
+    )
+
+
+class ShotForm(forms.Form):
+    """Club, time and any subset of metrics. ``canonical_metrics()`` gives canonical units."""
+
+    club = forms.ChoiceField(choices=[("", "Choose a club"), *Club.choices])
+    hit_at = forms.DateTimeField(
+        label="When",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    # Idempotency for double-taps on "Save": one token per rendered form.
+    client_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args: Any, metric_units: bool, shot: Shot | None = None, **kwargs: Any):
+        self.metric_units = metric_units
+        self.shot = shot
+        initial = kwargs.pop("initial", None) or {}
+        if shot is not None:
+            initial.update(self._initial_from_shot(shot))
+        else:
+            initial.setdefault("hit_at", timezone.localtime().replace(second=0, microsecond=0))
+            initial.setdefault("client_token", uuid.uuid4().hex)
+        super().__init__(*args, initial=initial, **kwargs)
+        for metric in METRICS:
+            self.fields[metric.name] = _metric_form_field(metric, metric_units=metric_units)
+
+    def _initial_from_shot(self, shot: Shot) -> dict[str, Any]:
+        initial: dict[str, Any] = {"club": shot.club, "hit_at": timezone.localtime(shot.hit_at)}
+        for metric in METRICS:
+            value = getattr(shot, metric.name)
+            if value is not None:
+                shown = round(
+                    metric.from_canonical(value, metric=self.metric_units), metric.decimals
+                )
+                initial[metric.name] = f"{shown:g}" if metric.signed else shown
+        return initial
+
+    @property
+    def primary_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in PRIMARY_METRICS]
+
+    @property
+    def secondary_fields(self) -> list[forms.BoundField]:
+        return [self[m.name] for m in METRICS if m.name not in PRIMARY_METRICS]
+
+    def clean_hit_at(self) -> Any:
+        hit_at = self.cleaned_data["hit_at"]
+        if (hit_at - timezone.now()).total_seconds() > CLOCK_SKEW_ALLOWANCE_SECONDS:
+            raise forms.ValidationError("The shot time is in the future.")
+        return hit_at
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        canonical: dict[str, float | None] = {}
+        for metric in METRICS:
+            value = cleaned.get(metric.name)
+            if value is None:
+                canonical[metric.name] = None
+                continue
+            if not math.isfinite(value):
+                self.add_error(metric.name, "Enter a finite number.")
+                continue
+            converted = self._unchanged_original(metric, value)
+            if converted is None:
+                converted = metric.to_canonical(value, metric=self.metric_units)
+            if not metric.is_within_hard_range(converted):
+                low, high = _shown_range(metric, metric_units=self.metric_units)
+                unit = metric.unit(metric=self.metric_units)
+                self.add_error(
+                    metric.name,
+                    f"{metric.label} must be between {low:g} and {high:g}{f' {unit}' if unit else ''}.",
+                )
+                continue
+            canonical[metric.name] = converted
+        if not self.errors and all(v is None for v in canonical.values()):
+            raise forms.ValidationError("Enter at least one number from the screen.")
+        self._canonical = canonical
+        return cleaned
+
+    def _unchanged_original(self, metric: Metric, value: float) -> float | None:
+        # Round-tripping a metric user's value through km/h would nudge the
+        # stored canonical number on every save; keep it if the field is untouched.
+        if self.shot is None:
+            return None
+        original = getattr(self.shot, metric.name)
+        if original is None:
+            return None
+        shown = round(metric.from_canonical(original, metric=self.metric_units), metric.decimals)
+        return original if math.isclose(shown, value, abs_tol=1e-9) else None
+
+    def canonical_metrics(self) -> dict[str, float | None]:
+        return dict(self._canonical)

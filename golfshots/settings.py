@@ -314,3 +314,20 @@ if SHOT_ANALYSER == "openai" and not OPENAI_API_KEY:
 # refused before decoding, so one upload cannot exhaust a web worker's memory.
 SHOT_UPLOAD_MAX_BYTES = env.int("SHOT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 SHOT_UPLOAD_MAX_PIXELS = env.int("SHOT_UPLOAD_MAX_PIXELS", 50_000_000, minimum=1)
+
+# --- Shot analysis pipeline --------------------------------------------------
+
+# Attempts per shot (task retries and sweeper re-runs together); after the
+# last one the shot waits for the golfer as needs_review, never deleted.
+ANALYSIS_MAX_ATTEMPTS = env.int("ANALYSIS_MAX_ATTEMPTS", 4, minimum=1)
+ANALYSIS_RETRY_BASE_SECONDS = env.float("ANALYSIS_RETRY_BASE_SECONDS", 5.0, minimum=0.0)
+ANALYSIS_RETRY_MAX_SECONDS = env.float("ANALYSIS_RETRY_MAX_SECONDS", 300.0, minimum=0.0)
+# A shot still received/queued/analyzing this long after its last change is
+# stuck (a worker died or the broker lost the message) and is re-enqueued.
+ANALYSIS_STUCK_AFTER_SECONDS = env.int("ANALYSIS_STUCK_AFTER_SECONDS", 300, minimum=10)
+ANALYSIS_TIME_LIMIT_SECONDS = env.int("ANALYSIS_TIME_LIMIT_SECONDS", 120, minimum=5)
+
+CELERY_TASK_ROUTES = {"shots.tasks.analyze_shot": {"queue": "analysis"}}
+CELERY_BEAT_SCHEDULE = {
+    "requeue-stuck-shots": {"task": "shots.tasks.requeue_stuck_shots", "schedule": 60.0},
+}

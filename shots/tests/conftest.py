@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from shots.tests.fake_openai import FakeOpenAI
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+
+
+def _is_loopback(host: object) -> bool:
+    if host is None:
+        return True
+    host = host.decode() if isinstance(host, bytes) else str(host)
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture
+def no_internet(monkeypatch) -> list[str]:
+    """Refuse (and list) every look-up or connection to anything but loopback.
+
+    PostgreSQL, Redis and the fake servers live on 127.0.0.1, so tests keep
+    working; a stray call to api.openai.com fails at once instead of leaving.
+    """
+    outside: list[str] = []
+    real_getaddrinfo = socket.getaddrinfo
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        if not _is_loopback(host):
+            outside.append(f"lookup {host}")
+            raise socket.gaierror(socket.EAI_NONAME, f"no_internet: refused to look up {host}")
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    def refuse(sock: socket.socket, address: object) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+            outside.append(f"connect {address[0]}:{address[1]}")
+            raise ConnectionRefusedError(f"no_internet: refused to connect to {address}")
+
+    def guarded_connect(sock, address):
+        refuse(sock, address)
+        return real_connect(sock, address)
+
+    def guarded_connect_ex(sock, address):
+        refuse(sock, address)
+        return real_connect_ex(sock, address)
+
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
+    return outside
+
+
+@pytest.fixture
+def fake_openai(no_internet, settings) -> Iterator[FakeOpenAI]:
+    """A fake OpenAI server, with settings pointing the OpenAI analyser at it.
+
+    After the test it checks that nothing outside this machine was contacted
+    and that every request found a reply queued for it.
+    """
+    with FakeOpenAI() as server:
+        settings.SHOT_ANALYSER = "openai"
+        settings.OPENAI_API_KEY = "sk-test-not-a-real-key"
+        settings.OPENAI_BASE_URL = server.url
+        settings.OPENAI_MODEL = "gpt-4o-mini"
+        settings.OPENAI_TIMEOUT = 5.0
+        yield server
+    assert no_internet == [], f"tests must not leave this machine: {no_internet}"
+    assert server.unanswered == [], "the SDK sent more requests than the test queued replies for"

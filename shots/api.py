@@ -12,18 +12,25 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from retailers.models import Retailer
 from shots import services
 from shots.filters import ShotFilter
+from shots.images import ImageRejected, ShrunkImage, shrink_upload
 from shots.metrics import METRIC_NAMES, METRICS, RECORD_METRICS, Metric
 from shots.models import CLUB_ORDER, Club, PersonalBest, Shot, ShotSource, ShotStatus
 from shots.validation import hard_range_message
@@ -72,6 +79,7 @@ class MetricField(serializers.FloatField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class GolferStoreField(serializers.SlugRelatedField):
     """A store by slug, limited to the stores the requesting golfer has joined.
 
@@ -116,8 +124,8 @@ class ShotSerializer(serializers.ModelSerializer):
     is_counted = serializers.BooleanField(
         read_only=True, help_text="Whether the shot feeds personal bests and leaderboards."
     )
-    image = serializers.ImageField(
-        read_only=True, allow_null=True, help_text="Absolute URL of the photo, if any."
+    image = serializers.SerializerMethodField(
+        help_text="Absolute URL of the photo (visible to its owner only), or null."
     )
 
     class Meta:
@@ -135,6 +143,13 @@ class ShotSerializer(serializers.ModelSerializer):
             "image",
         ]
         read_only_fields = ["id", "status", "source"]
+
+    def get_image(self, shot: Shot) -> str | None:
+        if not shot.image:
+            return None
+        url = reverse("shots:photo", args=[shot.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
@@ -193,6 +208,26 @@ class ShotSerializer(serializers.ModelSerializer):
         return errors
 
 
+class PhotoUploadSerializer(serializers.Serializer):
+    """A photo of the launch-monitor screen; the analyser fills in the numbers."""
+
+    image = serializers.FileField(help_text="JPEG, PNG, WebP or HEIC photo of the screen.")
+    club = serializers.ChoiceField(
+        choices=Club.choices,
+        required=False,
+        allow_blank=True,
+        error_messages=CLUB_ERROR_MESSAGES,
+        help_text="Optional when the screen shows the club.",
+    )
+    retailer = GolferStoreField(required=False, allow_null=True)
+
+    def validate_image(self, upload: Any) -> ShrunkImage:
+        try:
+            return shrink_upload(upload)
+        except ImageRejected as rejection:
+            raise ValidationError(rejection.message) from None
+
+
 class ShotUpdateSerializer(ShotSerializer):
     """A correction: club, time and values. The store a shot was hit at stays."""
 
@@ -248,7 +283,8 @@ class ShotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     serializer_class = ShotSerializer
     filterset_class = ShotFilter
-    parser_classes = [JSONParser]
+    # Multipart is for photos only; typed-in values are JSON.
+    parser_classes = [JSONParser, MultiPartParser]
 
     def get_queryset(self) -> QuerySet[Shot]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
@@ -261,8 +297,12 @@ class ShotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return ShotSerializer
 
     @extend_schema(
-        summary="Record a shot from typed-in values",
+        summary="Record a shot from typed-in values (JSON) or a photo (multipart)",
+        description="JSON creates a confirmed shot from canonical values. A multipart request "
+        "with an `image` file stores the photo and queues its analysis; poll the shot until its "
+        "status leaves received/queued/analyzing.",
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        request={"application/json": ShotSerializer, "multipart/form-data": PhotoUploadSerializer},
         responses={
             201: ShotSerializer,
             200: OpenApiResponse(ShotSerializer, description="Repeat of an Idempotency-Key."),
@@ -271,6 +311,8 @@ class ShotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     def create(self, request: Request) -> Response:
         client_token = _idempotency_key(request)
+        if request.content_type.startswith("multipart/"):
+            return self._create_from_photo(request, client_token)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -283,6 +325,23 @@ class ShotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             source=ShotSource.API,
             client_token=client_token,
         )
+        return Response(
+            self.get_serializer(shot).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    def _create_from_photo(self, request: Request, client_token: str) -> Response:
+        upload = PhotoUploadSerializer(data=request.data, context=self.get_serializer_context())
+        upload.is_valid(raise_exception=True)
+        data = upload.validated_data
+        shot, created = services.shot_create_from_photo(
+            golfer=request.user,
+            photo=data["image"],
+            club=data.get("club") or "",
+            retailer=data.get("retailer"),
+            client_token=client_token,
+        )
+        shot.refresh_from_db()  # the eager analyser may already have filled it in
         return Response(
             self.get_serializer(shot).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

@@ -9,6 +9,9 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from accounts.models import User
+from retailers.models import Retailer
+from shots.images import ImageRejected, ShrunkImage, shrink_upload
 from shots.metrics import METRICS, PRIMARY_METRICS, Metric
 from shots.models import Club, Shot
 from shots.parsing import parse_signed_number
@@ -155,3 +158,43 @@ class ShotForm(forms.Form):
 
     def canonical_metrics(self) -> dict[str, float | None]:
         return dict(self._canonical)
+
+
+class PhotoUploadForm(forms.Form):
+    """A photo of the launch-monitor screen; club and store are optional."""
+
+    image = forms.FileField(
+        label="Photo of the screen",
+        help_text="JPEG, PNG, WebP or HEIC (iPhone) photo.",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+    club = forms.ChoiceField(
+        required=False,
+        choices=[("", "Read it from the screen"), *Club.choices],
+        help_text="Pick it if the screen doesn't show the club.",
+    )
+    retailer = forms.ModelChoiceField(
+        queryset=Retailer.objects.none(),
+        required=False,
+        label="Where",
+        empty_label="Not at a store",
+    )
+    client_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+
+    def __init__(self, *args: Any, golfer: User, **kwargs: Any) -> None:
+        initial = kwargs.pop("initial", None) or {}
+        initial.setdefault("client_token", uuid.uuid4().hex)
+        super().__init__(*args, initial=initial, **kwargs)
+        stores = Retailer.objects.filter(customer_links__golfer=golfer)
+        self.fields["retailer"].queryset = stores
+        if not stores.exists():
+            del self.fields["retailer"]
+        self.shrunk: ShrunkImage | None = None
+
+    def clean_image(self) -> Any:
+        upload = self.cleaned_data["image"]
+        try:
+            self.shrunk = shrink_upload(upload)
+        except ImageRejected as rejection:
+            raise forms.ValidationError(rejection.message, code="rejected") from None
+        return upload

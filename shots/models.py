@@ -59,7 +59,10 @@ COUNTED_STATUSES = (ShotStatus.ANALYZED, ShotStatus.CONFIRMED)
 # A shot counts towards personal bests, analytics and leaderboards only when
 # its numbers are trusted: analysed cleanly or confirmed by the golfer, with no
 # value rejected by a hard range, and not excluded by store staff.
-COUNTED = Q(status__in=COUNTED_STATUSES, has_rejected_values=False, is_excluded=False)
+COUNTED = Q(status__in=COUNTED_STATUSES, has_rejected_values=False, is_excluded=False) & ~Q(club="")
+
+# A photo waiting for the analyser: the sweeper watches these for stalls.
+PENDING_STATUSES = (ShotStatus.RECEIVED, ShotStatus.QUEUED, ShotStatus.ANALYZING)
 
 
 class ShotQuerySet(models.QuerySet):
@@ -90,13 +93,16 @@ class Shot(models.Model):
         related_name="shots",
         help_text="Where the shot was hit; empty for home practice.",
     )
-    club = models.CharField(max_length=8, choices=Club.choices)
+    # Blank only while a photo waits for the analyser to read the club.
+    club = models.CharField(max_length=8, choices=Club.choices, blank=True)
     hit_at = models.DateTimeField(default=timezone.now)
     source = models.CharField(max_length=8, choices=ShotSource.choices, default=ShotSource.MANUAL)
     source_device = models.CharField(max_length=60, blank=True)
     status = models.CharField(
         max_length=14, choices=ShotStatus.choices, default=ShotStatus.RECEIVED
     )
+    # Claims by the analysis task; the sweeper gives up after ANALYSIS_MAX_ATTEMPTS.
+    analysis_attempts = models.PositiveSmallIntegerField(default=0)
 
     # Metrics, canonical units (see shots/metrics.py); null = not measured.
     ball_speed = _metric_field("ball_speed")
@@ -164,7 +170,7 @@ class Shot(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_club_display()} shot #{self.pk} by {self.golfer_id}"
+        return f"{self.get_club_display() or 'Unknown club'} shot #{self.pk} by {self.golfer_id}"
 
     def get_absolute_url(self) -> str:
         return reverse("shots:detail", args=[self.pk])
@@ -175,7 +181,12 @@ class Shot(models.Model):
             self.status in COUNTED_STATUSES
             and not self.has_rejected_values
             and not self.is_excluded
+            and self.club != ""
         )
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in PENDING_STATUSES
 
     def metric_values(self) -> dict[str, float | None]:
         return {metric.name: getattr(self, metric.name) for metric in METRICS}
@@ -233,3 +244,53 @@ class PersonalBest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.golfer_id} {self.club} {self.metric} = {self.value}"
+
+
+class AnalysisOutcome(models.TextChoices):
+    ANALYZED = "analyzed", "Analysed"
+    NEEDS_REVIEW = "needs_review", "Needs review"
+    FAILED = "failed", "Failed"
+    RETRY = "retry", "Will retry"
+
+
+class ShotAnalysis(models.Model):
+    """One attempt at reading a shot's photo: what went in, what came out, what it cost."""
+
+    shot = models.ForeignKey(Shot, on_delete=models.CASCADE, related_name="analyses")
+    attempt = models.PositiveSmallIntegerField()
+    analyser = models.CharField(max_length=20)
+    model = models.CharField(max_length=100, blank=True)
+    prompt_version = models.CharField(max_length=40, blank=True)
+    request_id = models.CharField(max_length=100, blank=True)
+    raw_output = models.JSONField(null=True, blank=True)
+    values = models.JSONField(default=dict, blank=True, help_text="Canonical values as read.")
+    club_read = models.CharField(max_length=8, blank=True)
+    # [{"metric": "carry" or "", "message": "..."}]
+    problems = models.JSONField(default=list, blank=True)
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(max_digits=12, decimal_places=6, default=0, help_text="USD")
+    duration_ms = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    outcome = models.CharField(max_length=14, choices=AnalysisOutcome.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "shot analyses"
+        indexes = [
+            # The monthly AI spend summary in the admin groups analyses by month.
+            models.Index(fields=["created_at"], name="analysis_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Analysis {self.attempt} of shot #{self.shot_id} ({self.analyser}: {self.outcome})"
+
+
+class ShotNeedingReview(Shot):
+    """The admin's queue of shots in ``needs_review``; same table, its own admin page."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "shot needing review"
+        verbose_name_plural = "shots needing review"

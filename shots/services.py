@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import logging
+import random
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -13,9 +20,32 @@ from django.utils import timezone
 
 from accounts.models import User
 from retailers.models import Retailer
+from shots.analysis import get_analyser
+from shots.analysis.base import (
+    Analyser,
+    AnalyserError,
+    AnalysisOutput,
+    TransientAnalyserError,
+)
+from shots.images import ShrunkImage
 from shots.metrics import METRIC_NAMES, RECORD_METRICS
-from shots.models import Club, PersonalBest, Shot, ShotSource, ShotStatus
+from shots.models import (
+    PENDING_STATUSES,
+    AnalysisOutcome,
+    Club,
+    PersonalBest,
+    Shot,
+    ShotAnalysis,
+    ShotSource,
+    ShotStatus,
+)
 from shots.validation import check_values
+
+logger = logging.getLogger(__name__)
+
+
+class ShotBusy(Exception):
+    """The shot is being analysed and cannot be changed by hand just now."""
 
 
 @dataclass(frozen=True)
@@ -116,13 +146,21 @@ def shot_update(
     metrics: dict[str, float | None],
     hit_at: datetime | None = None,
 ) -> list[RecordChange]:
-    """Correct a shot's club, time or numbers; personal bests follow."""
+    """Correct (and so confirm) a shot's club, time or numbers; personal bests follow.
+
+    Refused while a photo is being analysed: the analyser would overwrite it.
+    """
+    if shot.is_pending:
+        raise ShotBusy(
+            "This shot's photo is still being read; correct it once analysis has finished."
+        )
     previous_club = shot.club
     _apply_values(shot, club=club, metrics=metrics)
     if hit_at is not None:
         shot.hit_at = hit_at
-    if shot.status != ShotStatus.CONFIRMED and shot.source != ShotSource.PHOTO:
-        shot.status = ShotStatus.CONFIRMED
+    # A golfer's correction is a confirmation: they have looked at the numbers.
+    shot.status = ShotStatus.CONFIRMED
+    shot.has_rejected_values = False
     with transaction.atomic():
         shot.save()
         changes = personal_bests_recompute(golfer=shot.golfer, club=shot.club)
@@ -188,3 +226,321 @@ def personal_bests_recompute(*, golfer: User, club: str) -> list[RecordChange]:
                 record.hit_at = best["hit_at"]
                 record.save(update_fields=["value", "shot", "hit_at", "updated_at"])
     return changes
+
+
+# --- Photos and analysis ------------------------------------------------------
+
+
+def shot_create_from_photo(
+    *,
+    golfer: User,
+    photo: ShrunkImage,
+    club: str = "",
+    retailer: Retailer | None = None,
+    client_token: str = "",
+) -> tuple[Shot, bool]:
+    """Store a shrunk photo as a ``received`` shot and queue its analysis.
+
+    The same token, or the same original photo from the same golfer, gives
+    back the first shot instead of a second one. If the row cannot be saved
+    the stored file is removed again, so a rejected upload leaves nothing.
+    """
+    existing = _existing_photo_shot(golfer=golfer, photo=photo, client_token=client_token)
+    if existing is not None:
+        return existing, False
+    if club and club not in Club.values:
+        raise ValidationError(f"Unknown club {club!r}.")
+
+    shot = Shot(
+        golfer=golfer,
+        retailer=retailer,
+        club=club,
+        source=ShotSource.PHOTO,
+        status=ShotStatus.RECEIVED,
+        image_sha256=photo.sha256,
+        client_token=client_token,
+    )
+    stored = photo.as_django_file()
+    shot.image.save(stored.name, stored, save=False)
+    try:
+        with transaction.atomic():
+            shot.save()
+            shot_id = shot.pk
+            transaction.on_commit(lambda: analysis_enqueue(shot_id=shot_id))
+    except BaseException:
+        shot.image.storage.delete(shot.image.name)
+        existing = _existing_photo_shot(golfer=golfer, photo=photo, client_token=client_token)
+        if existing is not None:  # a double submit raced us to the unique constraint
+            return existing, False
+        raise
+    return shot, True
+
+
+def _existing_photo_shot(*, golfer: User, photo: ShrunkImage, client_token: str) -> Shot | None:
+    if client_token:
+        existing = Shot.objects.filter(golfer=golfer, client_token=client_token).first()
+        if existing is not None:
+            return existing
+    return (
+        Shot.objects.filter(golfer=golfer, image_sha256=photo.sha256).order_by("created_at").first()
+    )
+
+
+def analysis_enqueue(*, shot_id: int) -> bool:
+    """Hand the shot to the analysis worker; on a broker outage leave it for the sweeper."""
+    from shots.tasks import analyze_shot  # tasks import this module
+
+    try:
+        analyze_shot.delay(shot_id)
+    except Exception:
+        # The shot is safely stored as received; requeue_stuck_shots retries it.
+        logger.warning("Could not enqueue analysis of shot %s", shot_id, exc_info=True)
+        return False
+    Shot.objects.filter(pk=shot_id, status=ShotStatus.RECEIVED).update(
+        status=ShotStatus.QUEUED, updated_at=timezone.now()
+    )
+    return True
+
+
+@dataclass(frozen=True)
+class AnalysisRun:
+    """What one run of the task did, so the task knows whether to retry."""
+
+    claimed: bool
+    outcome: str = ""
+    retry_after: float | None = None
+
+
+def shot_analyze(*, shot_id: int, analyser: Analyser | None = None) -> AnalysisRun:
+    """Claim the shot, read its photo, validate and store the result.
+
+    The claim is one conditional UPDATE, so a task delivered twice analyses
+    once. Every attempt leaves a ShotAnalysis row. Nothing is deleted: after
+    the last attempt the shot waits for the golfer as ``needs_review``.
+    """
+    claimed = Shot.objects.filter(
+        pk=shot_id, status__in=(ShotStatus.RECEIVED, ShotStatus.QUEUED)
+    ).update(
+        status=ShotStatus.ANALYZING,
+        analysis_attempts=F("analysis_attempts") + 1,
+        updated_at=timezone.now(),
+    )
+    if not claimed:
+        return AnalysisRun(claimed=False)
+
+    shot = Shot.objects.select_related("golfer").get(pk=shot_id)
+    analyser = analyser or get_analyser()
+    started = time.monotonic()
+    try:
+        with shot.image.open("rb") as image_file:
+            image = image_file.read()
+        output = analyser.analyse(image)
+    except TransientAnalyserError as error:
+        return _record_transient_failure(shot, analyser, error, started)
+    except AnalyserError as error:
+        _record_analysis(
+            shot, analyser, started, outcome=AnalysisOutcome.FAILED, error=error, raw=error.raw
+        )
+        _set_status(shot, ShotStatus.FAILED)
+        return AnalysisRun(claimed=True, outcome=AnalysisOutcome.FAILED)
+    except Exception as error:
+        # An analyser bug must not strand the shot in "analyzing".
+        logger.exception("Analyser %s crashed on shot %s", analyser.name, shot_id)
+        _record_analysis(shot, analyser, started, outcome=AnalysisOutcome.FAILED, error=error)
+        _set_status(shot, ShotStatus.FAILED)
+        return AnalysisRun(claimed=True, outcome=AnalysisOutcome.FAILED)
+    return _store_analysis_result(shot, analyser, output, started)
+
+
+def _store_analysis_result(
+    shot: Shot, analyser: Analyser, output: AnalysisOutput, started: float
+) -> AnalysisRun:
+    club = shot.club or (output.club or "")
+    values = {name: output.values.get(name) for name in METRIC_NAMES}
+    checks = check_values(values, club=club or "driver")
+    problems: list[dict[str, str]] = []
+    flags: dict[str, list[str]] = {}
+    for name, message in checks.rejected.items():
+        values[name] = None  # stored as null and flagged, never "fixed"
+        flags.setdefault(name, []).append("rejected")
+        problems.append({"metric": name, "message": f"{message} The value read was discarded."})
+    for name, message in checks.warnings:
+        if name:
+            flags.setdefault(name, []).append("warned")
+        problems.append({"metric": name, "message": message})
+    for name in output.estimated:
+        flags.setdefault(name, []).append("estimated")
+    if not club:
+        problems.append({"metric": "", "message": "Which club was this? The photo doesn't say."})
+    if all(value is None for value in values.values()) and not checks.rejected:
+        problems.append({"metric": "", "message": "No numbers could be read from the photo."})
+
+    outcome = AnalysisOutcome.NEEDS_REVIEW if problems else AnalysisOutcome.ANALYZED
+    with transaction.atomic():
+        shot.club = club
+        for name, value in values.items():
+            setattr(shot, name, value)
+        shot.metric_flags = flags
+        shot.has_rejected_values = bool(checks.rejected)
+        if output.device and not shot.source_device:
+            shot.source_device = output.device[: Shot._meta.get_field("source_device").max_length]
+        shot.status = ShotStatus(outcome.value)
+        shot.save()
+        _record_analysis(
+            shot,
+            analyser,
+            started,
+            outcome=outcome,
+            output=output,
+            values=values,
+            problems=problems,
+        )
+        if club:
+            personal_bests_recompute(golfer=shot.golfer, club=club)
+    return AnalysisRun(claimed=True, outcome=outcome)
+
+
+def _record_transient_failure(
+    shot: Shot, analyser: Analyser, error: TransientAnalyserError, started: float
+) -> AnalysisRun:
+    final = shot.analysis_attempts >= settings.ANALYSIS_MAX_ATTEMPTS
+    problems = []
+    if final:
+        problems.append(
+            {
+                "metric": "",
+                "message": "We couldn't read the photo automatically. Please type the numbers in.",
+            }
+        )
+    outcome = AnalysisOutcome.NEEDS_REVIEW if final else AnalysisOutcome.RETRY
+    _record_analysis(
+        shot, analyser, started, outcome=outcome, error=error, raw=error.raw, problems=problems
+    )
+    if final:
+        _set_status(shot, ShotStatus.NEEDS_REVIEW)
+        return AnalysisRun(claimed=True, outcome=outcome)
+    _set_status(shot, ShotStatus.QUEUED)
+    return AnalysisRun(claimed=True, outcome=outcome, retry_after=_backoff(shot, error))
+
+
+def _backoff(shot: Shot, error: TransientAnalyserError) -> float:
+    if error.retry_after is not None:
+        return min(error.retry_after, settings.ANALYSIS_RETRY_MAX_SECONDS)
+    # Exponential backoff with full jitter, so a burst of 429s spreads out.
+    ceiling = settings.ANALYSIS_RETRY_BASE_SECONDS * 2 ** max(shot.analysis_attempts - 1, 0)
+    return random.uniform(0, min(ceiling, settings.ANALYSIS_RETRY_MAX_SECONDS))
+
+
+def _set_status(shot: Shot, status: str) -> None:
+    shot.status = status
+    shot.save(update_fields=["status", "updated_at"])
+
+
+def _record_analysis(
+    shot: Shot,
+    analyser: Analyser,
+    started: float,
+    *,
+    outcome: str,
+    output: AnalysisOutput | None = None,
+    error: BaseException | None = None,
+    raw: Any = None,
+    values: dict[str, float | None] | None = None,
+    problems: list[dict[str, str]] | None = None,
+) -> ShotAnalysis:
+    audit = output if output is not None else error
+    return ShotAnalysis.objects.create(
+        shot=shot,
+        attempt=shot.analysis_attempts,
+        analyser=analyser.name,
+        model=getattr(audit, "model", "") or "",
+        prompt_version=getattr(audit, "prompt_version", "") or "",
+        request_id=getattr(audit, "request_id", "") or "",
+        raw_output=_json_safe(output.raw if output is not None else raw),
+        values={k: v for k, v in (values or {}).items() if v is not None},
+        club_read=(output.club or "") if output is not None else "",
+        problems=problems or [],
+        tokens_in=getattr(audit, "tokens_in", 0) or 0,
+        tokens_out=getattr(audit, "tokens_out", 0) or 0,
+        cost=getattr(audit, "cost", None) or Decimal("0"),
+        duration_ms=int((time.monotonic() - started) * 1000),
+        error=f"{type(error).__name__}: {error}" if error is not None else "",
+        outcome=outcome,
+    )
+
+
+def _json_safe(raw: Any) -> Any:
+    if raw is None:
+        return None
+    try:
+        json.dumps(raw)
+    except (TypeError, ValueError):
+        return repr(raw)
+    return raw
+
+
+def shot_confirm(*, shot: Shot) -> None:
+    """The golfer accepts the numbers as read; the shot now counts."""
+    if shot.is_pending:
+        raise ShotBusy("This shot's photo is still being read.")
+    if not shot.club:
+        raise ValidationError("Choose the club before confirming this shot.")
+    if all(value is None for value in shot.metric_values().values()):
+        raise ValidationError("There are no numbers to confirm; type them in instead.")
+    with transaction.atomic():
+        shot.status = ShotStatus.CONFIRMED
+        shot.has_rejected_values = False
+        shot.save(update_fields=["status", "has_rejected_values", "updated_at"])
+        personal_bests_recompute(golfer=shot.golfer, club=shot.club)
+
+
+def shots_requeue_stuck(*, stuck_for: timedelta | None = None) -> int:
+    """Re-enqueue photos whose analysis stalled; give up on those out of attempts.
+
+    A worker killed mid-task leaves its shot in ``analyzing``; a broker outage
+    at upload leaves it ``received``. Returns how many shots were re-enqueued.
+    """
+    # "is None", not "or": timedelta(0) is falsy, and "stuck for 0 s" (everything
+    # pending, e.g. after a broker outage) must not quietly become the default.
+    if stuck_for is None:
+        stuck_for = timedelta(seconds=settings.ANALYSIS_STUCK_AFTER_SECONDS)
+    cutoff = timezone.now() - stuck_for
+    stuck = list(
+        Shot.objects.filter(status__in=PENDING_STATUSES, updated_at__lt=cutoff).values_list(
+            "pk", "analysis_attempts"
+        )[:500]
+    )
+    requeued = 0
+    for shot_id, attempts in stuck:
+        if attempts >= settings.ANALYSIS_MAX_ATTEMPTS:
+            _give_up_on(shot_id=shot_id, cutoff=cutoff)
+            continue
+        # Conditional, so a shot that moved on since we looked is left alone.
+        moved = Shot.objects.filter(
+            pk=shot_id, status__in=PENDING_STATUSES, updated_at__lt=cutoff
+        ).update(status=ShotStatus.QUEUED, updated_at=timezone.now())
+        if moved and analysis_enqueue(shot_id=shot_id):
+            requeued += 1
+    return requeued
+
+
+def _give_up_on(*, shot_id: int, cutoff: datetime) -> None:
+    with transaction.atomic():
+        moved = Shot.objects.filter(
+            pk=shot_id, status__in=PENDING_STATUSES, updated_at__lt=cutoff
+        ).update(status=ShotStatus.NEEDS_REVIEW, updated_at=timezone.now())
+        if moved:
+            shot = Shot.objects.get(pk=shot_id)
+            ShotAnalysis.objects.create(
+                shot=shot,
+                attempt=shot.analysis_attempts,
+                analyser="sweeper",
+                outcome=AnalysisOutcome.NEEDS_REVIEW,
+                error="Analysis did not finish after the last attempt.",
+                problems=[
+                    {
+                        "metric": "",
+                        "message": "We couldn't read the photo automatically. Please type the numbers in.",
+                    }
+                ],
+            )

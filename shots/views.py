@@ -5,14 +5,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from shots import selectors, services
 from shots.filters import ShotFilter
-from shots.forms import ShotForm
+from shots.forms import PhotoUploadForm, ShotForm
 from shots.metrics import METRICS_BY_NAME, RECORD_METRICS, format_value
 from shots.models import Shot
 
@@ -73,15 +74,78 @@ def shot_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def shot_upload(request: HttpRequest) -> HttpResponse:
+    form = PhotoUploadForm(request.POST or None, request.FILES or None, golfer=request.user)
+    if request.method == "POST" and form.is_valid():
+        shot, created = services.shot_create_from_photo(
+            golfer=request.user,
+            photo=form.shrunk,
+            club=form.cleaned_data["club"],
+            retailer=form.cleaned_data.get("retailer"),
+            client_token=form.cleaned_data["client_token"],
+        )
+        if created:
+            messages.success(request, "Photo received. Reading the numbers…")
+        else:
+            messages.info(request, "You've already uploaded this photo; here is that shot.")
+        return redirect(shot)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "shots/shot_upload.html", {"form": form}, status=status)
+
+
+def _analysis_context(shot: Shot) -> dict:
+    latest = shot.analyses.first() if shot.source == "photo" else None
+    return {"shot": shot, "analysis": latest}
+
+
+@login_required
 def shot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     shot = _own_shot(request, pk)
-    return render(request, "shots/shot_detail.html", {"shot": shot})
+    return render(request, "shots/shot_detail.html", _analysis_context(shot))
+
+
+@login_required
+def shot_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    """The shot's photo, for its owner only: media is private, never a public URL."""
+    shot = _own_shot(request, pk)
+    if not shot.image:
+        raise Http404("This shot has no photo.")
+    response = FileResponse(shot.image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+def shot_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The status-and-numbers panel alone; htmx polls it while a photo is read."""
+    shot = _own_shot(request, pk)
+    return render(request, "shots/_shot_panel.html", _analysis_context(shot))
+
+
+@login_required
+@require_http_methods(["POST"])
+def shot_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    shot = _own_shot(request, pk)
+    try:
+        services.shot_confirm(shot=shot)
+    except services.ShotBusy as busy:
+        messages.error(request, str(busy))
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    else:
+        messages.success(request, "Shot confirmed. It now counts.")
+        _announce_records(request, shot)
+    return redirect(shot)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def shot_edit(request: HttpRequest, pk: int) -> HttpResponse:
     shot = _own_shot(request, pk)
+    if shot.is_pending:
+        messages.info(request, "The photo is still being read; you can correct it in a moment.")
+        return redirect(shot)
     form = ShotForm(request.POST or None, metric_units=request.user.uses_metric, shot=shot)
     if request.method == "POST" and form.is_valid():
         services.shot_update(

@@ -348,8 +348,17 @@ def test_it_rejects_a_json_array(api):
     assert "non_field_errors" in response.json()
 
 
-def test_it_rejects_form_encoded_bodies(api):
+def test_it_asks_for_a_photo_when_a_multipart_body_has_none(api):
     response = api.post(SHOTS_URL, {"club": "driver", "carry": "200"}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["image"] == ["No file was submitted."]
+    assert not Shot.objects.exists()
+
+
+def test_it_rejects_form_encoded_bodies(api):
+    response = api.post(
+        SHOTS_URL, "club=driver&carry=200", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 415
     assert not Shot.objects.exists()
 
@@ -367,7 +376,7 @@ def test_it_returns_one_shot(api, golfer):
 def test_it_returns_the_image_as_an_absolute_url(api, golfer):
     shot = ShotFactory(golfer=golfer, image="shots/2025/06/screen.jpg", source=ShotSource.PHOTO)
     response = api.get(shot_url(shot.id))
-    assert response.json()["image"] == "http://testserver/media/shots/2025/06/screen.jpg"
+    assert response.json()["image"] == f"http://testserver/shots/{shot.id}/photo.jpg"
 
 
 def test_a_correction_moves_the_personal_best_to_the_next_shot(api):

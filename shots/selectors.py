@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from accounts.models import User
 from shots.metrics import RECORD_METRICS
-from shots.models import CLUB_ORDER, COUNTED, Club, PersonalBest, Shot
+from shots.models import (
+    CLUB_ORDER,
+    COUNTED,
+    AnalysisOutcome,
+    Club,
+    PersonalBest,
+    Shot,
+    ShotAnalysis,
+)
 
 
 @dataclass
@@ -54,3 +66,71 @@ def records_held_by(shot: Shot) -> list[PersonalBest]:
     order = {metric: index for index, metric in enumerate(RECORD_METRICS)}
     records = PersonalBest.objects.filter(golfer_id=shot.golfer_id, shot=shot)
     return sorted(records, key=lambda record: order[record.metric])
+
+
+# Rows the sweeper writes when it gives up are bookkeeping, not calls to an analyser.
+NOT_ANALYSERS = ("sweeper",)
+
+
+@dataclass(frozen=True)
+class SpendRow:
+    """One analyser's use in one calendar month (site time zone)."""
+
+    month: date
+    analyser: str
+    analyses: int
+    successful: int
+    shots: int
+    tokens_in: int
+    tokens_out: int
+    cost: Decimal
+
+    @property
+    def cost_per_shot(self) -> Decimal | None:
+        return self.cost / self.shots if self.shots else None
+
+
+def ai_spend_by_month(*, months: int = 12) -> list[SpendRow]:
+    """Analyses, tokens and cost per month and analyser, newest month first. One query.
+
+    Covers the current month and the ``months - 1`` before it. "Successful"
+    means the analyser returned a reading (clean or needing review); failed
+    attempts and retries still cost money, so they count in the totals.
+    """
+    if months < 1:
+        raise ValueError("months must be at least 1.")
+    today = timezone.localdate()
+    first_month = today.year * 12 + today.month - 1 - (months - 1)
+    since = timezone.make_aware(datetime(first_month // 12, first_month % 12 + 1, 1))
+    rows = (
+        ShotAnalysis.objects.filter(created_at__gte=since)
+        .exclude(analyser__in=NOT_ANALYSERS)
+        .annotate(month=TruncMonth("created_at"))
+        .values("month", "analyser")
+        .annotate(
+            analyses_count=Count("id"),
+            successful_count=Count(
+                "id",
+                filter=Q(outcome__in=(AnalysisOutcome.ANALYZED, AnalysisOutcome.NEEDS_REVIEW)),
+            ),
+            shots_count=Count("shot", distinct=True),
+            tokens_in_sum=Sum("tokens_in"),
+            tokens_out_sum=Sum("tokens_out"),
+            cost_sum=Sum("cost"),
+        )
+        .order_by("-month", "analyser")
+    )
+    return [
+        SpendRow(
+            month=timezone.localtime(row["month"]).date(),
+            analyser=row["analyser"],
+            analyses=row["analyses_count"],
+            successful=row["successful_count"],
+            shots=row["shots_count"],
+            tokens_in=row["tokens_in_sum"] or 0,
+            tokens_out=row["tokens_out_sum"] or 0,
+            # SQLite sums decimals as floats; six places is what each row stores.
+            cost=(row["cost_sum"] or Decimal("0")).quantize(Decimal("0.000001")),
+        )
+        for row in rows
+    ]

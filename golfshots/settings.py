@@ -326,6 +326,12 @@ ANALYSIS_RETRY_MAX_SECONDS = env.float("ANALYSIS_RETRY_MAX_SECONDS", 300.0, mini
 # stuck (a worker died or the broker lost the message) and is re-enqueued.
 ANALYSIS_STUCK_AFTER_SECONDS = env.int("ANALYSIS_STUCK_AFTER_SECONDS", 300, minimum=10)
 ANALYSIS_TIME_LIMIT_SECONDS = env.int("ANALYSIS_TIME_LIMIT_SECONDS", 120, minimum=5)
+if ANALYSIS_STUCK_AFTER_SECONDS <= ANALYSIS_TIME_LIMIT_SECONDS + 15:
+    # Otherwise the sweeper re-queues shots that are still being read and we pay twice.
+    raise ImproperlyConfigured(
+        "ANALYSIS_STUCK_AFTER_SECONDS must be longer than ANALYSIS_TIME_LIMIT_SECONDS + 15 "
+        f"({ANALYSIS_TIME_LIMIT_SECONDS + 15} s)."
+    )
 
 CELERY_TASK_ROUTES = {"shots.tasks.analyze_shot": {"queue": "analysis"}}
 CELERY_BEAT_SCHEDULE = {

@@ -30,7 +30,7 @@ from rest_framework.response import Response
 from retailers.models import Retailer
 from shots import services
 from shots.filters import ShotFilter
-from shots.images import ImageRejected, ShrunkImage, shrink_upload
+from shots.images import EMPTY_MESSAGE, ImageRejected, ShrunkImage, shrink_upload
 from shots.metrics import METRIC_NAMES, METRICS, RECORD_METRICS, Metric
 from shots.models import CLUB_ORDER, Club, PersonalBest, Shot, ShotSource, ShotStatus
 from shots.validation import hard_range_message
@@ -211,7 +211,11 @@ class ShotSerializer(serializers.ModelSerializer):
 class PhotoUploadSerializer(serializers.Serializer):
     """A photo of the launch-monitor screen; the analyser fills in the numbers."""
 
-    image = serializers.FileField(help_text="JPEG, PNG, WebP or HEIC photo of the screen.")
+    image = serializers.FileField(
+        help_text="JPEG, PNG, WebP or HEIC photo of the screen.",
+        # DRF refuses an empty file before validate_image; say it as shrink_upload does.
+        error_messages={"empty": EMPTY_MESSAGE},
+    )
     club = serializers.ChoiceField(
         choices=Club.choices,
         required=False,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from retailers.models import Retailer
-from shots.images import ImageRejected, ShrunkImage, shrink_upload
+from shots.images import EMPTY_MESSAGE, ImageRejected, ShrunkImage, shrink_upload
 from shots.metrics import METRICS, PRIMARY_METRICS, Metric
 from shots.models import Club, Shot
 from shots.parsing import parse_signed_number
@@ -166,6 +166,7 @@ class PhotoUploadForm(forms.Form):
     image = forms.FileField(
         label="Photo of the screen",
         help_text="JPEG, PNG, WebP or HEIC (iPhone) photo.",
+        error_messages={"empty": EMPTY_MESSAGE, "required": "Choose a photo of the screen."},
         widget=forms.ClearableFileInput(attrs={"accept": "image/*", "capture": "environment"}),
     )
     club = forms.ChoiceField(

@@ -338,18 +338,39 @@ def shot_analyze(*, shot_id: int, analyser: Analyser | None = None) -> AnalysisR
     except TransientAnalyserError as error:
         return _record_transient_failure(shot, analyser, error, started)
     except AnalyserError as error:
-        _record_analysis(
-            shot, analyser, started, outcome=AnalysisOutcome.FAILED, error=error, raw=error.raw
-        )
-        _set_status(shot, ShotStatus.FAILED)
-        return AnalysisRun(claimed=True, outcome=AnalysisOutcome.FAILED)
+        return _record_failure(shot, analyser, error, started, raw=error.raw)
     except Exception as error:
         # An analyser bug must not strand the shot in "analyzing".
         logger.exception("Analyser %s crashed on shot %s", analyser.name, shot_id)
-        _record_analysis(shot, analyser, started, outcome=AnalysisOutcome.FAILED, error=error)
-        _set_status(shot, ShotStatus.FAILED)
-        return AnalysisRun(claimed=True, outcome=AnalysisOutcome.FAILED)
+        return _record_failure(shot, analyser, error, started)
     return _store_analysis_result(shot, analyser, output, started)
+
+
+def _claim_still_held(shot: Shot) -> bool:
+    """Lock the shot for the write that ends this attempt, if the attempt still owns it.
+
+    The analyser can take many seconds. Meanwhile the golfer may delete the
+    shot (and a plain save() would insert it again), or the sweeper may hand
+    it to a newer attempt; either way this attempt must write nothing.
+    """
+    return (
+        Shot.objects.select_for_update()
+        .filter(pk=shot.pk, status=ShotStatus.ANALYZING, analysis_attempts=shot.analysis_attempts)
+        .exists()
+    )
+
+
+def _record_failure(
+    shot: Shot, analyser: Analyser, error: Exception, started: float, *, raw: Any = None
+) -> AnalysisRun:
+    with transaction.atomic():
+        if not _claim_still_held(shot):
+            return AnalysisRun(claimed=False)
+        _record_analysis(
+            shot, analyser, started, outcome=AnalysisOutcome.FAILED, error=error, raw=raw
+        )
+        _set_status(shot, ShotStatus.FAILED)
+    return AnalysisRun(claimed=True, outcome=AnalysisOutcome.FAILED)
 
 
 def _store_analysis_result(
@@ -377,6 +398,8 @@ def _store_analysis_result(
 
     outcome = AnalysisOutcome.NEEDS_REVIEW if problems else AnalysisOutcome.ANALYZED
     with transaction.atomic():
+        if not _claim_still_held(shot):
+            return AnalysisRun(claimed=False)
         shot.club = club
         for name, value in values.items():
             setattr(shot, name, value)
@@ -413,13 +436,15 @@ def _record_transient_failure(
             }
         )
     outcome = AnalysisOutcome.NEEDS_REVIEW if final else AnalysisOutcome.RETRY
-    _record_analysis(
-        shot, analyser, started, outcome=outcome, error=error, raw=error.raw, problems=problems
-    )
+    with transaction.atomic():
+        if not _claim_still_held(shot):
+            return AnalysisRun(claimed=False)
+        _record_analysis(
+            shot, analyser, started, outcome=outcome, error=error, raw=error.raw, problems=problems
+        )
+        _set_status(shot, ShotStatus.NEEDS_REVIEW if final else ShotStatus.QUEUED)
     if final:
-        _set_status(shot, ShotStatus.NEEDS_REVIEW)
         return AnalysisRun(claimed=True, outcome=outcome)
-    _set_status(shot, ShotStatus.QUEUED)
     return AnalysisRun(claimed=True, outcome=outcome, retry_after=_backoff(shot, error))
 
 

@@ -17,6 +17,12 @@ class Retailer(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     timezone = models.CharField(max_length=64, default=settings.TIME_ZONE)
     units = models.CharField(max_length=8, choices=Units.choices, default=Units.IMPERIAL)
+    leaderboard_verified_only = models.BooleanField(
+        default=False, help_text="Only staff-verified shots count on this store's boards."
+    )
+    kiosk_public = models.BooleanField(
+        default=False, help_text="The kiosk page can be opened without logging in (for a shop TV)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -24,6 +30,30 @@ class Retailer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"
+    STAFF = "staff", "Staff"
+
+
+class Membership(models.Model):
+    """A member of a store's staff. Tenancy: staff reach only their stores' data."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    retailer = models.ForeignKey(Retailer, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "retailer"], name="unique_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) at {self.retailer}"
 
 
 class CustomerLink(models.Model):

@@ -1,0 +1,50 @@
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+
+from accounts.models import User
+from retailers.models import Membership, Retailer, Role
+from retailers.tenancy import is_staff_of, retailer_for_staff
+
+
+@pytest.fixture
+def store(db) -> Retailer:
+    return Retailer.objects.create(name="Fairway Lab", slug="fairway")
+
+
+@pytest.fixture
+def other_store(db) -> Retailer:
+    return Retailer.objects.create(name="Tee Time", slug="teetime")
+
+
+def member(store: Retailer, role: str = Role.STAFF) -> User:
+    user = User.objects.create_user(f"{store.slug}-{role}", password="correct horse battery")
+    Membership.objects.create(user=user, retailer=store, role=role)
+    return user
+
+
+def test_it_resolves_a_store_for_its_staff(store):
+    assert retailer_for_staff(member(store), "fairway") == store
+
+
+def test_it_hides_another_stores_existence_with_a_404(store, other_store):
+    with pytest.raises(Http404):
+        retailer_for_staff(member(other_store), "fairway")
+
+
+@pytest.mark.parametrize("slug", ["fairway", "no-such-store"])
+def test_it_gives_anonymous_visitors_a_404(store, slug):
+    with pytest.raises(Http404):
+        retailer_for_staff(AnonymousUser(), slug)
+
+
+def test_owner_only_pages_refuse_staff(store):
+    assert retailer_for_staff(member(store, Role.OWNER), "fairway", owner_only=True) == store
+    with pytest.raises(Http404):
+        retailer_for_staff(member(store, Role.STAFF), "fairway", owner_only=True)
+
+
+def test_a_golfer_is_not_staff(store):
+    golfer = User.objects.create_user("golfer", password="correct horse battery")
+    assert not is_staff_of(golfer, store)
+    assert is_staff_of(member(store), store)

@@ -76,3 +76,17 @@ def fake_openai(no_internet, settings) -> Iterator[FakeOpenAI]:
         yield server
     assert no_internet == [], f"tests must not leave this machine: {no_internet}"
     assert server.unanswered == [], "the SDK sent more requests than the test queued replies for"
+
+
+@pytest.fixture
+def eager_analysis(settings):
+    """Run analysis in-process after commit, as the embedded default does."""
+    from golfshots.celery import app as celery_app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Celery copied Django's settings when it was configured; the settings
+    # fixture alone does not reach it.
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous

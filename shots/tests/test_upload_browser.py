@@ -1,0 +1,43 @@
+import random
+
+import pytest
+from playwright.sync_api import expect
+
+from shots.models import Shot, ShotStatus
+from shots.tests.screens import phone_photo, render_screen, spec_for_case
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_golfer_uploads_a_photo_sees_it_analysed_and_confirms(
+    browser_page, live_server, django_user_model, eager_analysis, settings, tmp_path
+):
+    settings.SHOT_ANALYSER = "ocr"
+    django_user_model.objects.create_user("snap", "snap@example.com", "a long unusual passphrase")
+    screen = render_screen(spec_for_case(0))
+    photo = tmp_path / "screen.jpg"
+    photo.write_bytes(phone_photo(screen.image, random.Random(7), megapixels=12))
+
+    page = browser_page
+    page.set_default_timeout(30_000)  # the OCR model loads on the first photo
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("snap")
+    page.get_by_label("Password").fill("a long unusual passphrase")
+    page.get_by_role("button", name="Log in").click()
+
+    page.get_by_role("link", name="Upload photo").click()
+    page.get_by_label("Photo of the screen").set_input_files(str(photo))
+    page.get_by_role("button", name="Upload photo").click()
+
+    panel = page.locator("#shot-panel")
+    expect(panel.locator(".badge")).to_have_text("Analysed")
+    expect(page.get_by_role("img", name="Photo of the launch-monitor screen")).to_be_visible()
+    shot = Shot.objects.get(golfer__username="snap")
+    assert shot.carry == pytest.approx(screen.expected["carry"], abs=screen.tolerance["carry"])
+
+    page.get_by_role("button", name="Confirm these numbers").click()
+    expect(page.get_by_text("Shot confirmed. It now counts.")).to_be_visible()
+    expect(panel.locator(".badge")).to_have_text("Confirmed")
+    shot.refresh_from_db()
+    assert shot.status == ShotStatus.CONFIRMED
+    assert page.console_errors == []

@@ -124,18 +124,21 @@ def main() -> None:
         photos.append(phone_photo(screen.image, rng, megapixels=12))
 
     timings: list[float] = []
+    cpu_timings: list[float] = []
     statuses: dict[str, int] = {}
     for index, photo in enumerate(photos):
         from django.core.files.uploadedfile import SimpleUploadedFile
 
         upload = SimpleUploadedFile(f"screen-{index}.jpg", photo, content_type="image/jpeg")
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         response = client.post("/shots/upload/", {"image": upload, "client_token": f"t{index}"})
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         assert response.status_code == 302, response.status_code
         shot = Shot.objects.latest("id")
         if index >= args.warmup:
             timings.append(elapsed)
+            cpu_timings.append(cpu)
             statuses[shot.status] = statuses.get(shot.status, 0) + 1
         assert shot.status not in (ShotStatus.RECEIVED, ShotStatus.QUEUED, ShotStatus.ANALYZING)
 
@@ -151,6 +154,12 @@ def main() -> None:
         f"p99 {percentile(timings, 0.99) * 1000:.0f} ms, "
         f"max {max(timings) * 1000:.0f} ms"
     )
+    print(
+        "CPU time per upload (all threads; load-independent): "
+        f"p50 {percentile(cpu_timings, 0.5) * 1000:.0f} ms, "
+        f"p95 {percentile(cpu_timings, 0.95) * 1000:.0f} ms"
+    )
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"outcomes: {statuses}")
     print(f"web process RSS (pages only): {web_rss:.0f} MiB; analysis modules loaded: {web_loaded}")
     print(f"process RSS after analysing (OCR model loaded): {analysing_rss:.0f} MiB")

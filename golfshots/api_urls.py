@@ -4,14 +4,18 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from leaderboards.api import LeaderboardView
+from leaderboards.event_api import EventViewSet
 from shots.api import PersonalBestViewSet, ShotViewSet
 
 router = SimpleRouter()
 router.register("shots", ShotViewSet, basename="api-shot")
 router.register("personal-bests", PersonalBestViewSet, basename="api-personal-best")
+router.register("events", EventViewSet, basename="api-event")
 
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="api-token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="api-token-refresh"),
+    path("leaderboards/", LeaderboardView.as_view(), name="api-leaderboards"),
     *router.urls,
 ]

@@ -24,6 +24,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from accounts.models import User
+from leaderboards.cache import board_versions_bump_on_commit
 from shots import selectors, services
 from shots.metrics import METRIC_NAMES
 from shots.models import (
@@ -311,6 +312,8 @@ class ShotAdmin(admin.ModelAdmin):
         for golfer_id, club in affected:
             if golfer_id in golfers and club:
                 personal_bests_recompute(golfer=golfers[golfer_id], club=club)
+        # Boards are cached: refresh the store the shot is at, and the one it was at.
+        board_versions_bump_on_commit(retailer_ids=[obj.retailer_id, form.initial.get("retailer")])
 
     def delete_model(self, request: HttpRequest, obj: Shot) -> None:
         shot_delete(shot=obj)

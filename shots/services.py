@@ -19,6 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from leaderboards.cache import board_versions_bump_on_commit
 from retailers.models import Retailer
 from shots.analysis import get_analyser
 from shots.analysis.base import (
@@ -130,6 +131,7 @@ def shot_create_manual(
         with transaction.atomic():
             shot.save()
             personal_bests_recompute(golfer=golfer, club=shot.club)
+            board_versions_bump_on_commit(retailer_ids=[shot.retailer_id])
     except IntegrityError:
         # Two submits with one token raced past the check above.
         existing = Shot.objects.filter(golfer=golfer, client_token=client_token).first()
@@ -166,6 +168,7 @@ def shot_update(
         changes = personal_bests_recompute(golfer=shot.golfer, club=shot.club)
         if previous_club != shot.club:
             personal_bests_recompute(golfer=shot.golfer, club=previous_club)
+        board_versions_bump_on_commit(retailer_ids=[shot.retailer_id])
     return changes
 
 
@@ -175,8 +178,10 @@ def shot_delete(*, shot: Shot) -> None:
     with transaction.atomic():
         image_name = shot.image.name if shot.image else ""
         storage = shot.image.storage if shot.image else None
+        retailer_id = shot.retailer_id
         shot.delete()
         personal_bests_recompute(golfer=golfer, club=club)
+        board_versions_bump_on_commit(retailer_ids=[retailer_id])
         if storage is not None and image_name:
             transaction.on_commit(lambda: storage.delete(image_name))
 
@@ -420,6 +425,8 @@ def _store_analysis_result(
         )
         if club:
             personal_bests_recompute(golfer=shot.golfer, club=club)
+        if shot.is_counted:
+            board_versions_bump_on_commit(retailer_ids=[shot.retailer_id])
     return AnalysisRun(claimed=True, outcome=outcome)
 
 
@@ -517,6 +524,7 @@ def shot_confirm(*, shot: Shot) -> None:
         shot.has_rejected_values = False
         shot.save(update_fields=["status", "has_rejected_values", "updated_at"])
         personal_bests_recompute(golfer=shot.golfer, club=shot.club)
+        board_versions_bump_on_commit(retailer_ids=[shot.retailer_id])
 
 
 def shots_requeue_stuck(*, stuck_for: timedelta | None = None) -> int:

@@ -1,0 +1,139 @@
+"""Public leaderboards API: ``GET /api/v1/leaderboards/``.
+
+Values are canonical units (see shots/metrics.py); times are UTC. The board
+is cached as the JSON-ready answer; only "me" is computed per request.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from leaderboards.cache import cached_board_me, cached_board_output
+from leaderboards.selectors import (
+    BOARD_CLUBS,
+    BOARD_METRICS,
+    BOARD_PERIODS,
+    leaderboard,
+)
+from retailers.models import Retailer
+
+ANY_CLUB = "any"
+
+
+def _choice_errors(noun: str, allowed: tuple[str, ...]) -> dict[str, str]:
+    # A blank value never gets here: for query parameters DRF treats it as omitted.
+    listed = ", ".join(allowed)
+    return {"invalid_choice": f'"{{input}}" is not a leaderboard {noun}. Allowed: {listed}.'}
+
+
+class LeaderboardQuerySerializer(serializers.Serializer):
+    retailer = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=60,
+        help_text="A store's slug. Omitted: the board across all stores.",
+    )
+    club = serializers.ChoiceField(
+        choices=[ANY_CLUB, *BOARD_CLUBS],
+        required=False,
+        allow_blank=True,
+        error_messages=_choice_errors("club", (ANY_CLUB, *BOARD_CLUBS)),
+        help_text="Omitted or 'any': every club.",
+    )
+    metric = serializers.ChoiceField(
+        choices=BOARD_METRICS,
+        default="carry",
+        error_messages=_choice_errors("metric", BOARD_METRICS),
+    )
+    period = serializers.ChoiceField(
+        choices=BOARD_PERIODS,
+        default="week",
+        error_messages=_choice_errors("period", BOARD_PERIODS),
+        help_text="In the store's timezone (all stores: the site's); weeks start on Monday.",
+    )
+
+
+class LeaderboardRowSerializer(serializers.Serializer):
+    rank = serializers.IntegerField()
+    golfer = serializers.CharField(source="name", help_text="The golfer's leaderboard name.")
+    value = serializers.FloatField(help_text="The metric's value in canonical units.")
+    club = serializers.CharField()
+    shot_id = serializers.IntegerField()
+    hit_at = serializers.DateTimeField(default_timezone=datetime.UTC)
+
+
+class LeaderboardSerializer(serializers.Serializer):
+    results = LeaderboardRowSerializer(many=True)
+    me = LeaderboardRowSerializer(
+        allow_null=True, help_text="Your own row, wherever you rank; null if you are not on it."
+    )
+    generated_at = serializers.DateTimeField(default_timezone=datetime.UTC)
+
+
+@extend_schema(tags=["leaderboards"])
+class LeaderboardView(APIView):
+    """Leaderboards are public; "me" is filled in for a logged-in golfer."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="A leaderboard: each golfer's best counted shot, best first",
+        parameters=[LeaderboardQuerySerializer],
+        responses={
+            200: LeaderboardSerializer,
+            400: OpenApiResponse(
+                OpenApiTypes.OBJECT, description='{"metric": ["... Allowed: carry, total, ..."]}'
+            ),
+            404: OpenApiResponse(OpenApiTypes.OBJECT, description="No store with that slug."),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        query = LeaderboardQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        retailer = None
+        if slug := params.get("retailer"):
+            retailer = Retailer.objects.filter(slug=slug).first()
+            if retailer is None:
+                raise NotFound("No store with that slug.")
+        club = params.get("club") or None
+        board = {
+            "retailer": retailer,
+            "club": None if club == ANY_CLUB else club,
+            "metric": params["metric"],
+            "period": params["period"],
+        }
+        now = timezone.now()
+        shared = cached_board_output(
+            variant="api", now=now, compute=lambda: _board_answer(**board, now=now), **board
+        )
+        me = cached_board_me(**board, viewer=request.user, now=now)
+        return Response(
+            {
+                "results": shared["results"],
+                "me": LeaderboardRowSerializer(me).data if me is not None else None,
+                "generated_at": shared["generated_at"],
+            }
+        )
+
+
+def _board_answer(**board: Any) -> dict[str, Any]:
+    """The part of the answer every caller shares, as plain JSON-ready data for the cache."""
+    computed = leaderboard(**board)
+    return {
+        "results": [dict(row) for row in LeaderboardRowSerializer(computed.rows, many=True).data],
+        "generated_at": LeaderboardSerializer()
+        .fields["generated_at"]
+        .to_representation(computed.generated_at),
+    }

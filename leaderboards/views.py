@@ -1,0 +1,380 @@
+"""Leaderboard pages: the filterable board, a store's boards and the kiosk (TV) page.
+
+Boards are cached as rendered HTML (leaderboards.cache) and shared by every
+viewer; only the viewer's own row ("me") is computed per request, outside
+the cached fragment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.http import require_GET
+
+from accounts.models import Units
+from leaderboards.cache import cached_board_me, cached_board_output, cached_output
+from leaderboards.selectors import (
+    DEFAULT_LIMIT,
+    PERIOD_LABELS,
+    BoardRow,
+    board_timezone,
+    leaderboard,
+)
+from retailers.models import Retailer
+from retailers.tenancy import retailer_for_staff
+from shots.metrics import METRICS_BY_NAME, format_value
+from shots.models import Club, RecordMetric
+
+DEFAULT_METRIC = "carry"
+DEFAULT_PERIOD = "week"
+STORE_PAGE_LIMIT = 10
+KIOSK_LIMIT = 10
+KIOSK_SLIDE_SECONDS = 15
+CLUB_LABELS: dict[str, str] = dict(Club.choices)
+
+
+@dataclass(frozen=True)
+class BoardChoice:
+    """One board: the scope (None = all stores), club (None = any), metric and period."""
+
+    retailer: Retailer | None
+    club: str | None
+    metric: str
+    period: str
+
+    @property
+    def metric_label(self) -> str:
+        return METRICS_BY_NAME[self.metric].label
+
+    @property
+    def period_label(self) -> str:
+        return PERIOD_LABELS[self.period]
+
+    @property
+    def title(self) -> str:
+        parts = [self.metric_label]
+        if self.club:
+            parts.append(CLUB_LABELS[self.club])
+        parts.append(self.period_label)
+        return " · ".join(parts)
+
+
+# A store's current boards: its page shows them all, its kiosk rotates through them.
+STORE_BOARDS: tuple[tuple[str, str | None, str], ...] = (
+    ("carry", None, "week"),
+    ("ball_speed", None, "week"),
+    ("carry", Club.DRIVER, "month"),
+)
+
+
+def _store_boards(retailer: Retailer) -> list[BoardChoice]:
+    return [BoardChoice(retailer, club, metric, period) for metric, club, period in STORE_BOARDS]
+
+
+class BoardFilterForm(forms.Form):
+    store = forms.ChoiceField(label="Store", required=False)
+    club = forms.ChoiceField(
+        label="Club", required=False, choices=[("", "Any club"), *Club.choices]
+    )
+    metric = forms.ChoiceField(label="Metric", required=False, choices=RecordMetric.choices)
+    period = forms.ChoiceField(label="Period", required=False, choices=list(PERIOD_LABELS.items()))
+
+    def __init__(self, data: Any, *, stores: list[Retailer]) -> None:
+        super().__init__({"metric": DEFAULT_METRIC, "period": DEFAULT_PERIOD, **data.dict()})
+        self.stores = {store.slug: store for store in stores}
+        self.fields["store"].choices = [
+            ("", "All stores"),
+            *((store.slug, store.name) for store in stores),
+        ]
+
+    def selects(self) -> list[dict[str, Any]]:
+        """Each filter as a plain <select>: a loop in the template renders far
+        faster than Django's widget templates, and this page is a hot path."""
+        chosen = self.choice()
+        current = {
+            "store": chosen.retailer.slug if chosen.retailer else "",
+            "club": chosen.club or "",
+            "metric": chosen.metric,
+            "period": chosen.period,
+        }
+        return [
+            {
+                "name": name,
+                "id": f"id_{name}",
+                "label": field.label,
+                "options": field.choices,
+                "selected": current[name],
+                "errors": self.errors.get(name),
+            }
+            for name, field in self.fields.items()
+        ]
+
+    def choice(self) -> BoardChoice:
+        """The board asked for; a value that is not valid falls back to its default."""
+        self.is_valid()
+        cleaned = self.cleaned_data
+        return BoardChoice(
+            retailer=self.stores.get(cleaned.get("store") or ""),
+            club=cleaned.get("club") or None,
+            metric=cleaned.get("metric") or DEFAULT_METRIC,
+            period=cleaned.get("period") or DEFAULT_PERIOD,
+        )
+
+
+def _metric_units(request: HttpRequest, retailer: Retailer | None) -> bool:
+    # The viewer's own preference; a visitor who is not logged in gets the store's.
+    if request.user.is_authenticated:
+        return request.user.uses_metric
+    return retailer is not None and retailer.units == Units.METRIC
+
+
+def _display_rows(rows: list[BoardRow], metric: str, *, metric_units: bool) -> list[dict]:
+    shown = METRICS_BY_NAME[metric]
+    return [
+        {
+            "rank": row.rank,
+            "name": row.name,
+            "value": format_value(shown, row.value, metric_units=metric_units),
+            "club": CLUB_LABELS.get(row.club, row.club),
+            "shot_id": row.shot_id,
+            "hit_at": row.hit_at,
+        }
+        for row in rows
+    ]
+
+
+def _render_board(
+    template: str, choice: BoardChoice, *, limit: int, metric_units: bool, now: datetime
+) -> str:
+    """Compute a board and render it for the cache; nothing in it depends on the viewer."""
+    board = leaderboard(
+        retailer=choice.retailer,
+        club=choice.club,
+        metric=choice.metric,
+        period=choice.period,
+        limit=limit,
+        now=now,
+    )
+    return render_to_string(
+        template,
+        {
+            "choice": choice,
+            "board": board,
+            "rows": _display_rows(board.rows, choice.metric, metric_units=metric_units),
+            "board_timezone": board_timezone(choice.retailer),
+            "metric_units": metric_units,
+        },
+    )
+
+
+def _cached_board_html(
+    template: str,
+    variant: str,
+    choice: BoardChoice,
+    *,
+    limit: int,
+    metric_units: bool,
+    now: datetime,
+) -> SafeString:
+    html = cached_board_output(
+        variant=variant,
+        retailer=choice.retailer,
+        club=choice.club,
+        metric=choice.metric,
+        period=choice.period,
+        now=now,
+        extra=[Units.METRIC if metric_units else Units.IMPERIAL, str(limit)],
+        compute=lambda: _render_board(
+            template, choice, limit=limit, metric_units=metric_units, now=now
+        ),
+    )
+    return mark_safe(html)  # rendered by our own template, autoescaped
+
+
+def _board_region(request: HttpRequest, choice: BoardChoice) -> dict[str, Any]:
+    """The cached board plus the viewer's own row: what the page and the htmx partial show."""
+    now = timezone.now()
+    metric_units = _metric_units(request, choice.retailer)
+    me = cached_board_me(
+        retailer=choice.retailer,
+        club=choice.club,
+        metric=choice.metric,
+        period=choice.period,
+        viewer=request.user,
+        now=now,
+    )
+    return {
+        "choice": choice,
+        "board_html": _cached_board_html(
+            "leaderboards/_board.html",
+            "html",
+            choice,
+            limit=DEFAULT_LIMIT,
+            metric_units=metric_units,
+            now=now,
+        ),
+        "me": me,
+        "me_value": (
+            format_value(METRICS_BY_NAME[choice.metric], me.value, metric_units=metric_units)
+            if me
+            else ""
+        ),
+        "me_club": CLUB_LABELS.get(me.club, me.club) if me else "",
+        "me_on_board": me is not None and me.rank <= DEFAULT_LIMIT,
+    }
+
+
+def _board_query(choice: BoardChoice) -> str:
+    params = {
+        "store": choice.retailer.slug if choice.retailer else "",
+        "club": choice.club or "",
+        "metric": choice.metric,
+        "period": choice.period,
+    }
+    return urlencode({key: value for key, value in params.items() if value})
+
+
+@require_GET
+def board(request: HttpRequest) -> HttpResponse:
+    form = BoardFilterForm(request.GET, stores=list(Retailer.objects.order_by("name")))
+    choice = form.choice()
+    return render(
+        request,
+        "leaderboards/board.html",
+        {
+            "form": form,
+            "partial_url": reverse("leaderboards:board_partial"),
+            **_board_region(request, choice),
+        },
+    )
+
+
+@require_GET
+def board_partial(request: HttpRequest) -> HttpResponse:
+    """The board region alone, for the filters' htmx requests."""
+    form = BoardFilterForm(request.GET, stores=list(Retailer.objects.order_by("name")))
+    choice = form.choice()
+    response = render(request, "leaderboards/_board_region.html", _board_region(request, choice))
+    # The address bar shows the full page's URL, so a reload or a shared link works.
+    response["HX-Push-Url"] = f"{reverse('leaderboards:board')}?{_board_query(choice)}"
+    return response
+
+
+def _render_store_boards(retailer: Retailer, *, metric_units: bool, now: datetime) -> str:
+    boards = [
+        {
+            # Our own autoescaped template's output.
+            "html": mark_safe(
+                _render_board(
+                    "leaderboards/_board.html",
+                    choice,
+                    limit=STORE_PAGE_LIMIT,
+                    metric_units=metric_units,
+                    now=now,
+                )
+            ),
+            "url": f"{reverse('leaderboards:board')}?{_board_query(choice)}",
+        }
+        for choice in _store_boards(retailer)
+    ]
+    return render_to_string("leaderboards/_store_boards.html", {"boards": boards})
+
+
+@require_GET
+def store(request: HttpRequest, slug: str) -> HttpResponse:
+    """A store's current boards, cached together: they all roll over with the store's date."""
+    retailer = get_object_or_404(Retailer, slug=slug)
+    now = timezone.now()
+    metric_units = _metric_units(request, retailer)
+    local_date = now.astimezone(board_timezone(retailer)).date()
+    boards_html = cached_output(
+        variant="store",
+        retailer=retailer,
+        parts=[local_date.isoformat(), Units.METRIC if metric_units else Units.IMPERIAL],
+        compute=lambda: _render_store_boards(retailer, metric_units=metric_units, now=now),
+    )
+    return render(
+        request,
+        "leaderboards/store.html",
+        {"retailer": retailer, "boards_html": mark_safe(boards_html)},
+    )
+
+
+# --- Kiosk -----------------------------------------------------------------------
+
+
+def _kiosk_store(request: HttpRequest, slug: str) -> Retailer:
+    """The store, if its kiosk is public or the viewer is its staff; a 404 for anyone else."""
+    retailer = Retailer.objects.filter(slug=slug).first()
+    if retailer is not None and retailer.kiosk_public:
+        return retailer
+    return retailer_for_staff(request.user, slug)
+
+
+def active_event_slides(retailer: Retailer) -> list[Any]:
+    """The store's running events as kiosk slides (leaderboards.events.EventSlide)."""
+    try:
+        from leaderboards.events import active_event_slides as event_slides
+    except ImportError:
+        # Store events are built alongside the boards; until that module
+        # lands the kiosk rotates through the boards alone.
+        return []
+    return list(event_slides(retailer))
+
+
+def _kiosk_slide(retailer: Retailer, index: int) -> dict[str, Any]:
+    boards = _store_boards(retailer)
+    events = active_event_slides(retailer)
+    count = len(boards) + len(events)
+    index %= count
+    if index < len(boards):
+        html = _cached_board_html(
+            "leaderboards/_kiosk_board.html",
+            "kiosk",
+            boards[index],
+            limit=KIOSK_LIMIT,
+            metric_units=retailer.units == Units.METRIC,
+            now=timezone.now(),
+        )
+    else:
+        html = render_to_string(
+            "leaderboards/_kiosk_event.html", {"slide": events[index - len(boards)]}
+        )
+    return {
+        "retailer": retailer,
+        "slide_html": html,
+        "slide": index,
+        "slide_count": count,
+        "next_slide": (index + 1) % count,
+        "slide_seconds": KIOSK_SLIDE_SECONDS,
+    }
+
+
+def _slide_index(request: HttpRequest) -> int:
+    value = request.GET.get("slide", "")
+    return int(value) if value.isdigit() and len(value) < 6 else 0
+
+
+@require_GET
+def kiosk(request: HttpRequest, slug: str) -> HttpResponse:
+    """A full-screen board for a shop TV; htmx swaps in the next slide every few seconds."""
+    retailer = _kiosk_store(request, slug)
+    return render(request, "leaderboards/kiosk.html", _kiosk_slide(retailer, _slide_index(request)))
+
+
+@require_GET
+def kiosk_slide(request: HttpRequest, slug: str) -> HttpResponse:
+    retailer = _kiosk_store(request, slug)
+    return render(
+        request, "leaderboards/_kiosk_slide.html", _kiosk_slide(retailer, _slide_index(request))
+    )

@@ -21,7 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Units, User
-from retailers.models import CustomerLink, Retailer
+from leaderboards.models import AttemptRule, Event, EventEntry
+from leaderboards.services import event_create, event_enter
+from retailers.models import CustomerLink, Membership, Retailer, Role
 from shots.metrics import METRICS_BY_NAME
 from shots.models import CLUB_ORDER, Shot, ShotSource, ShotStatus
 from shots.services import personal_bests_recompute
@@ -460,9 +462,22 @@ def demo_data_seed(*, now: datetime | None = None) -> DemoSeedResult:
                 "name": DEMO_STORE_NAME,
                 "timezone": DEMO_STORE_TIMEZONE,
                 "units": Units.IMPERIAL,
+                # So a newcomer can open /s/demo/kiosk/ without logging in.
+                "kiosk_public": True,
             },
         )
         zone = ZoneInfo(store.timezone)
+
+        owner, created = _account_get_or_create(
+            username="owner",
+            defaults={"email": "owner@example.com", "display_name": "Store owner"},
+        )
+        if created:
+            result.created_users.append("owner")
+        Membership.objects.get_or_create(user=owner, retailer=store, defaults={"role": Role.OWNER})
+        result.logins.append(
+            DemoLogin("owner", DEMO_PASSWORD, f"store owner: /console/{store.slug}/events/")
+        )
 
         _admin, created = _account_get_or_create(
             username="admin",
@@ -516,7 +531,48 @@ def demo_data_seed(*, now: datetime | None = None) -> DemoSeedResult:
             result.created_shots += len(shots)
             for club in sorted({shot.club for shot in shots}, key=CLUB_ORDER.__getitem__):
                 personal_bests_recompute(golfer=golfer, club=club)
+
+        if not Event.objects.filter(retailer=store).exists():
+            _demo_events_create(store=store, owner=owner, now=now, zone=zone)
     return result
+
+
+def _demo_events_create(*, store: Retailer, owner: User, now: datetime, zone: ZoneInfo) -> None:
+    """A long-drive contest running this month and one that finished last month."""
+    local = now.astimezone(zone)
+    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    last_month = (month_start - timedelta(days=1)).replace(day=1)
+    golfers = list(User.objects.filter(username__in=[p.username for p in DEMO_GOLFERS]))
+    current = event_create(
+        retailer=store,
+        created_by=owner,
+        name=f"{local:%B} long drive",
+        metric="carry",
+        club="driver",
+        starts_at=month_start,
+        ends_at=next_month,
+        divisions=["Open", "Seniors"],
+    )
+    for golfer in golfers:
+        division = "Seniors" if golfer.username == "sam" else "Open"
+        event_enter(event=current, golfer=golfer, division=division, now=now)
+    finished = event_create(
+        retailer=store,
+        created_by=owner,
+        name=f"{last_month:%B} ball-speed challenge (first 5 shots)",
+        metric="ball_speed",
+        club="",
+        starts_at=last_month,
+        ends_at=month_start,
+        attempt_rule=AttemptRule.FIRST_N,
+        attempts=5,
+    )
+    # event_enter refuses finished events, as it should for golfers; the demo
+    # back-fills the entries the golfers would have made last month.
+    EventEntry.objects.bulk_create(
+        [EventEntry(event=finished, golfer=golfer) for golfer in golfers]
+    )
 
 
 __all__ = [

@@ -286,3 +286,21 @@ def test_it_runs_without_debug_when_told_to(demo_settings):
     seed("--quiet", "--allow-production")
 
     assert Retailer.objects.filter(slug="demo").exists()
+
+
+@pytest.mark.django_db
+def test_it_gives_the_store_an_owner_a_public_kiosk_and_events_with_boards(demo_settings):
+    from leaderboards.events import event_board
+    from leaderboards.models import Event
+    from retailers.models import Membership, Retailer, Role
+
+    seed()
+    seed()
+
+    store = Retailer.objects.get(slug="demo")
+    assert store.kiosk_public
+    assert Membership.objects.get(retailer=store, user__username="owner").role == Role.OWNER
+    events = Event.objects.filter(retailer=store).order_by("starts_at")
+    assert events.count() == 2
+    assert all(event.entries.count() == 3 for event in events)
+    assert event_board(events.last())  # this month's long drive already has rows

@@ -164,9 +164,36 @@ class Shot(models.Model):
         ]
         indexes = [
             # A golfer's recent shots: the shot list, "My bag" counts, the API list.
+            # The lists order by (-hit_at, -id); PostgreSQL finishes the id order
+            # with an incremental sort of equal hit_at values, so id is not indexed.
             models.Index(fields=["golfer", "-hit_at"], name="shot_golfer_recent"),
-            # Personal-best recomputation: the golfer's shots with one club.
+            # Personal-best recomputation (personal_bests_recompute): the golfer's
+            # shots with one club, a few hundred rows at most, sorted per metric.
             models.Index(fields=["golfer", "club", "-hit_at"], name="shot_golfer_club"),
+            # The leaderboard indexes below are partial on what a board can count
+            # (COUNTED, hit at a store) and lead with what the board query filters
+            # by with equality, then the period window; each golfer's best is a
+            # window function over the few rows they return. docs/performance.md
+            # has the plans they were chosen by.
+            # A store's board for one club, any period (leaderboards.selectors,
+            # eligible_shots with a retailer and a club).
+            models.Index(
+                fields=["retailer", "club", "hit_at"],
+                condition=COUNTED & Q(retailer__isnull=False),
+                name="shot_board_store_club",
+            ),
+            # A store's board over any club for today, the week, month or year.
+            models.Index(
+                fields=["retailer", "hit_at"],
+                condition=COUNTED & Q(retailer__isnull=False),
+                name="shot_board_store_recent",
+            ),
+            # The all-stores board for one club, any period.
+            models.Index(
+                fields=["club", "hit_at"],
+                condition=COUNTED & Q(retailer__isnull=False),
+                name="shot_board_club_recent",
+            ),
         ]
 
     def __str__(self) -> str:

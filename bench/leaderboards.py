@@ -1,0 +1,537 @@
+"""Benchmark the leaderboards at a million shots: gunicorn + PostgreSQL + Redis, measured with wrk.
+
+    .venv/bin/python manage.py generate_bench_data          # once: 1M shots, 20 stores, 20k golfers
+    .venv/bin/python bench/leaderboards.py [--duration 10] [--rounds 2] [--connections 50]
+
+Both commands need DATABASE_URL and REDIS_URL pointing at a database and a
+Redis db used for nothing else (the defaults below: golfshots_bench and db 1);
+the script refuses the default golfshots database and clears its Redis db.
+wrk comes from Debian: ``apt-get install -y wrk``.
+
+What it measures, in one run so that the shared machine's noise hits all of it:
+
+1. Raw SQL: ``EXPLAIN (ANALYZE)`` execution time, median of ``--sql-runs``, of
+   each board query as leaderboards.selectors sends it (captured while calling
+   ``leaderboard()``), for the busiest store.
+2. Served by gunicorn (the repository's gunicorn.conf.py: 2 sync workers; the
+   pool on, DEBUG off, workers not recycled) under wrk at ``--connections``
+   and at each of ``--also-connections``: the store page ``/s/<slug>/``, the
+   board API and the ``/leaderboards/`` page, all cached, and the bare
+   ``/healthz`` view, which opens and closes every round so its spread shows
+   the noise. Requests carry ``X-Forwarded-Proto: https``, as behind the
+   platform's router, and a random ``X-Forwarded-For``, so the API's
+   per-client throttle sees many clients, not one.
+3. Uncached: the store page and the API with the store's board version
+   bumped before each request, as after a counted shot lands, through
+   gunicorn on one connection and in-process through ``django.test.Client``.
+4. The peak RSS (VmHWM) of the gunicorn workers.
+
+Results go in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from datetime import time as clock_time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/golfshots_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/1"
+BENCH_SECRET_KEY = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
+WORKERS = 2
+
+# wrk: headers a production request carries behind the router, a random client
+# address per request, and the results as JSON on the last line.
+WRK_SCRIPT = r"""
+math.randomseed(os.time())
+request = function()
+  local client = "10." .. math.random(0, 99) .. "." .. math.random(0, 99) .. "." .. math.random(1, 254)
+  wrk.headers["X-Forwarded-Proto"] = "https"
+  wrk.headers["X-Forwarded-For"] = client
+  return wrk.format(nil)
+end
+done = function(summary, latency, requests)
+  local errors = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, '
+    .. '"max_us": %d, "non_2xx_3xx": %d, "socket_errors": %d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), latency.max, errors.status,
+    errors.connect + errors.read + errors.write + errors.timeout))
+end
+"""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    name: str
+    path: str
+    requests_per_second: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    bad_responses: int
+
+
+@dataclass(frozen=True)
+class LatencyResult:
+    name: str
+    runs: int
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    queries: float  # per request
+
+
+def _environment(args: argparse.Namespace, var_dir: Path) -> dict[str, str]:
+    environment = dict(os.environ)
+    environment.update(
+        DATABASE_URL=args.database_url,
+        REDIS_URL=args.redis_url,
+        DEBUG="false",
+        SECRET_KEY=BENCH_SECRET_KEY,
+        ALLOWED_HOSTS="127.0.0.1",
+        VAR_DIR=str(var_dir),
+        WEB_CONCURRENCY=str(WORKERS),
+        # Recycling every ~1,000 requests would restart a worker every second
+        # or two under wrk and measure start-up instead of the views.
+        GUNICORN_MAX_REQUESTS="0",
+        LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="golfshots.settings",
+    )
+    return environment
+
+
+def _setup_django(environment: dict[str, str]) -> None:
+    os.environ.update(environment)
+    sys.path.insert(0, str(BASE_DIR))
+    import django
+
+    django.setup()
+
+
+def _last_sunday_evening(zone_name: str) -> datetime:
+    """A moment whose week is full (Monday to Sunday): the week board's worst case."""
+    zone = ZoneInfo(zone_name)
+    today = datetime.now(zone).date()
+    sunday = today - timedelta(days=today.weekday() + 1)
+    return datetime.combine(sunday, clock_time(21, 0), tzinfo=zone)
+
+
+def measure_sql(store, *, runs: int) -> list[tuple[str, float, float, int]]:
+    """(board, median execution ms, median planning ms, rows) per leaderboard query."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from leaderboards.selectors import leaderboard
+
+    sunday = _last_sunday_evening(store.timezone)
+    boards = [
+        ("store weekly board, any club, carry (a full week)", store, None, "carry", "week", sunday),
+        (
+            "store weekly board, driver, carry (a full week)",
+            store,
+            "driver",
+            "carry",
+            "week",
+            sunday,
+        ),
+        (
+            "store weekly board, any club, carry (this week so far)",
+            store,
+            None,
+            "carry",
+            "week",
+            None,
+        ),
+        ("store all-time board, driver, carry", store, "driver", "carry", "all", None),
+        ("store all-time board, any club, carry", store, None, "carry", "all", None),
+        ("all-stores monthly board, driver, carry", None, "driver", "carry", "month", None),
+        ("all-stores monthly board, any club, carry", None, None, "carry", "month", None),
+        (
+            "store weekly smash board, driver (a full week)",
+            store,
+            "driver",
+            "smash_factor",
+            "week",
+            sunday,
+        ),
+    ]
+    results = []
+    for label, retailer, club, metric, period, now in boards:
+        with CaptureQueriesContext(connection) as captured:
+            board = leaderboard(
+                retailer=retailer,
+                club=club,
+                metric=metric,
+                period=period,
+                now=now or timezone.now(),
+            )
+        sql = captured.captured_queries[-1]["sql"]
+        executions, plannings = [], []
+        with connection.cursor() as cursor:
+            for _ in range(runs):
+                cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+                plan = cursor.fetchone()[0][0]
+                executions.append(plan["Execution Time"])
+                plannings.append(plan["Planning Time"])
+        results.append(
+            (label, statistics.median(executions), statistics.median(plannings), len(board.rows))
+        )
+    return results
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_up(
+    base_url: str, server: subprocess.Popen, log_path: Path, timeout: float = 30.0
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"gunicorn exited during start-up; its log is {log_path}.")
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer /healthz within 30 s; its log is {log_path}.")
+
+
+def _fetch(base_url: str, path: str) -> int:
+    request = urllib.request.Request(f"{base_url}{path}", headers={"X-Forwarded-Proto": "https"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+        return response.status
+
+
+def run_wrk(
+    name: str, base_url: str, path: str, *, script: Path, duration: int, connections: int
+) -> LoadResult:
+    output = subprocess.run(
+        [
+            "wrk",
+            "--threads",
+            "1",
+            "--connections",
+            str(connections),
+            "--duration",
+            f"{duration}s",
+            "--timeout",
+            "10s",
+            "--script",
+            str(script),
+            f"{base_url}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    summary = json.loads(output.strip().splitlines()[-1])
+    return LoadResult(
+        name=name,
+        path=path,
+        requests_per_second=summary["requests"] / (summary["duration_us"] / 1e6),
+        p50_ms=summary["p50_us"] / 1000,
+        p95_ms=summary["p95_us"] / 1000,
+        p99_ms=summary["p99_us"] / 1000,
+        max_ms=summary["max_us"] / 1000,
+        bad_responses=summary["non_2xx_3xx"] + summary["socket_errors"],
+    )
+
+
+def _median_result(results: list[LoadResult]) -> LoadResult:
+    def median(field: str) -> float:
+        return statistics.median(getattr(result, field) for result in results)
+
+    return LoadResult(
+        name=results[0].name,
+        path=results[0].path,
+        requests_per_second=median("requests_per_second"),
+        p50_ms=median("p50_ms"),
+        p95_ms=median("p95_ms"),
+        p99_ms=median("p99_ms"),
+        max_ms=max(result.max_ms for result in results),
+        bad_responses=sum(result.bad_responses for result in results),
+    )
+
+
+def measure_uncached_served(base_url: str, store, *, runs: int) -> list[LatencyResult]:
+    """Through gunicorn on one connection, the store's boards invalidated before each request."""
+    from leaderboards.cache import board_versions_bump
+
+    results = []
+    for name, path in [
+        ("store page /s/<slug>/, uncached, 1 connection", f"/s/{store.slug}/"),
+        ("board API, uncached, 1 connection", f"/api/v1/leaderboards/?retailer={store.slug}"),
+    ]:
+        timings = []
+        for _ in range(runs):
+            board_versions_bump(retailer_ids=[store.pk])
+            started = time.perf_counter()
+            _fetch(base_url, path)
+            timings.append((time.perf_counter() - started) * 1000)
+        timings.sort()
+        results.append(
+            LatencyResult(
+                name=name,
+                runs=runs,
+                p50_ms=statistics.median(timings),
+                p95_ms=timings[int(0.95 * (len(timings) - 1))],
+                p99_ms=timings[int(0.99 * (len(timings) - 1))],
+                queries=0,
+            )
+        )
+    return results
+
+
+def _worker_peak_rss_mib(master_pid: int) -> list[float]:
+    children_file = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    peaks = []
+    for pid in children_file.read_text().split():
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                peaks.append(int(line.split()[1]) / 1024)
+    return peaks
+
+
+def measure_uncached(store, *, runs: int) -> list[LatencyResult]:
+    """Page and API latency in-process, right after the store's boards were invalidated."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from leaderboards.cache import board_versions_bump
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    targets = [
+        ("store page /s/<slug>/, uncached (3 boards)", f"/s/{store.slug}/"),
+        ("board API, uncached", f"/api/v1/leaderboards/?retailer={store.slug}"),
+        ("store page /s/<slug>/, cached (in-process)", f"/s/{store.slug}/"),
+        ("board API, cached (in-process)", f"/api/v1/leaderboards/?retailer={store.slug}"),
+    ]
+    results = []
+    for name, path in targets:
+        bump = "uncached" in name
+        timings, query_counts = [], []
+        for attempt in range(runs + 3):
+            if bump:
+                board_versions_bump(retailer_ids=[store.pk])
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(path, secure=True, HTTP_X_FORWARDED_FOR=f"10.9.0.{attempt}")
+                elapsed = time.perf_counter() - started
+            if response.status_code != 200:
+                raise SystemExit(f"{path} answered {response.status_code} in-process.")
+            if attempt >= 3:  # the first few warm the worker's imports and templates
+                timings.append(elapsed * 1000)
+                query_counts.append(len(captured.captured_queries))
+        timings.sort()
+        results.append(
+            LatencyResult(
+                name=name,
+                runs=runs,
+                p50_ms=statistics.median(timings),
+                p95_ms=timings[int(0.95 * (len(timings) - 1))],
+                p99_ms=timings[int(0.99 * (len(timings) - 1))],
+                queries=statistics.mean(query_counts),
+            )
+        )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    )
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", DEFAULT_REDIS_URL))
+    parser.add_argument("--duration", type=int, default=10, help="Seconds per wrk run.")
+    parser.add_argument(
+        "--rounds", type=int, default=2, help="wrk runs per URL; medians are shown."
+    )
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument(
+        "--also-connections",
+        type=int,
+        nargs="*",
+        default=[2 * WORKERS],
+        help="Further wrk concurrency levels, reported but not judged against the targets.",
+    )
+    parser.add_argument("--sql-runs", type=int, default=20)
+    parser.add_argument("--uncached-runs", type=int, default=40)
+    args = parser.parse_args()
+
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed. On Debian: apt-get install -y wrk")
+    if args.database_url.rstrip("/").endswith("/golfshots"):
+        raise SystemExit("Point DATABASE_URL at a database for benchmarks, e.g. golfshots_bench.")
+
+    var_dir = Path(tempfile.mkdtemp(prefix="golfshots-bench-"))
+    environment = _environment(args, var_dir)
+    manage = [sys.executable, str(BASE_DIR / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=environment, check=True)
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=environment, check=True)
+    _setup_django(environment)
+
+    from django.core.cache import cache
+    from django.db.models import Count
+
+    from leaderboards.management.commands.generate_bench_data import STORE_SLUG_PREFIX
+    from retailers.models import Retailer
+    from shots.models import Shot
+
+    store = (
+        Retailer.objects.filter(slug__startswith=STORE_SLUG_PREFIX)
+        .annotate(shot_count=Count("shots"))
+        .order_by("-shot_count")
+        .first()
+    )
+    if store is None:
+        raise SystemExit("No bench data: run `manage.py generate_bench_data` first.")
+    shot_total = Shot.objects.count()
+    cache.clear()  # the bench's own Redis db: start from a known state
+
+    print(f"{shot_total:,} shots; busiest store {store.slug} ({store.shot_count:,} shots)")
+    print(f"\nRaw SQL, EXPLAIN ANALYZE execution time, median of {args.sql_runs}:")
+    sql_results = measure_sql(store, runs=args.sql_runs)
+    for label, execution, planning, rows in sql_results:
+        print(f"  {label:58s} {execution:8.2f} ms  (planning {planning:.2f} ms, {rows} rows)")
+
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = var_dir / "gunicorn.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "golfshots.wsgi",
+                "-c",
+                "gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+            ],
+            cwd=BASE_DIR,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    script = var_dir / "bench.lua"
+    script.write_text(WRK_SCRIPT)
+    targets = [
+        ("bare view /healthz", "/healthz"),
+        ("store page /s/<slug>/, cached", f"/s/{store.slug}/"),
+        ("board API, cached", f"/api/v1/leaderboards/?retailer={store.slug}"),
+        ("board page /leaderboards/?store=<slug>, cached", f"/leaderboards/?store={store.slug}"),
+    ]
+    levels = [args.connections, *args.also_connections]
+    load_before = os.getloadavg()
+    # runs[connections][path]: one LoadResult per round
+    runs: dict[int, dict[str, list[LoadResult]]] = {
+        level: {path: [] for _, path in targets} for level in levels
+    }
+    try:
+        _wait_until_up(base_url, server, log_path)
+        for _, path in targets:  # fill the cache and warm both workers
+            for _ in range(2 * WORKERS):
+                _fetch(base_url, path)
+        for level in levels:
+            for _ in range(args.rounds):
+                # The bare view opens and closes each round: its spread is the noise.
+                for name, path in [*targets, targets[0]]:
+                    runs[level][path].append(
+                        run_wrk(
+                            name,
+                            base_url,
+                            path,
+                            script=script,
+                            duration=args.duration,
+                            connections=level,
+                        )
+                    )
+        uncached_served = measure_uncached_served(base_url, store, runs=args.uncached_runs)
+        worker_peaks = _worker_peak_rss_mib(server.pid)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    load_after = os.getloadavg()
+
+    print(
+        f"\nServed by gunicorn ({WORKERS} sync workers) under wrk, {args.rounds} rounds of "
+        f"{args.duration} s per URL, medians (load average {load_before[0]:.1f} before, "
+        f"{load_after[0]:.1f} after):"
+    )
+    results_by_level = {}
+    for level in levels:
+        level_results = [_median_result(runs[level][path]) for _, path in targets]
+        results_by_level[level] = level_results
+        bare = level_results[0].requests_per_second
+        bare_spread = [result.requests_per_second for result in runs[level]["/healthz"]]
+        print(
+            f"  {level} connections (bare view {min(bare_spread):.0f}–{max(bare_spread):.0f} "
+            "req/s across its runs):"
+        )
+        for result in level_results:
+            print(
+                f"    {result.name:46s} {result.requests_per_second:6.0f} req/s "
+                f"({result.requests_per_second / bare:4.0%} of bare)  p50 {result.p50_ms:6.1f} ms  "
+                f"p95 {result.p95_ms:6.1f} ms  p99 {result.p99_ms:6.1f} ms  max {result.max_ms:6.1f} ms"
+                + (f"  {result.bad_responses} bad responses" if result.bad_responses else "")
+            )
+    load_results = results_by_level[args.connections]
+    bare = load_results[0].requests_per_second
+    for result in uncached_served:
+        print(
+            f"    {result.name:46s} p50 {result.p50_ms:6.1f} ms  p95 {result.p95_ms:6.1f} ms  "
+            f"p99 {result.p99_ms:6.1f} ms"
+        )
+    print(f"    peak RSS of the workers: {', '.join(f'{peak:.0f} MiB' for peak in worker_peaks)}")
+
+    print(f"\nIn-process (django.test.Client), {args.uncached_runs} requests each:")
+    for result in measure_uncached(store, runs=args.uncached_runs):
+        print(
+            f"  {result.name:48s} p50 {result.p50_ms:6.1f} ms  p95 {result.p95_ms:6.1f} ms  "
+            f"p99 {result.p99_ms:6.1f} ms  ({result.queries:.0f} SQL queries per request)"
+        )
+
+    print("\nTargets:")
+    week_sql = sql_results[0][1]
+    for result in load_results:
+        if result is load_results[0]:
+            continue
+        share = result.requests_per_second / bare
+        print(
+            f"  {result.name} at {args.connections} connections: {share:.0%} of bare (≥ 25 %): "
+            f"{'met' if share >= 0.25 else 'MISSED'}; p99 {result.p99_ms:.1f} ms (< 50 ms): "
+            f"{'met' if result.p99_ms < 50 else 'MISSED'}"
+        )
+    print(
+        f"  fresh store weekly board SQL {week_sql:.2f} ms (≤ 5 ms): "
+        + ("met" if week_sql <= 5 else "MISSED")
+    )
+    shutil.rmtree(var_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

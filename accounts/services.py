@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import Handedness, Units, User
+from leaderboards.cache import board_versions_bump_on_commit
 
 SETTINGS_FIELDS = frozenset({"display_name", "email", "units", "handedness", "timezone"})
 
@@ -80,8 +81,15 @@ def user_update_settings(*, user: User, **fields: str) -> User:
     )
     if "email" in fields:
         fields["email"] = User.objects.normalize_email(fields["email"])
+    renamed = "display_name" in fields and fields["display_name"] != user.display_name
     for name, value in fields.items():
         setattr(user, name, value)
     if fields:
-        user.save(update_fields=sorted(fields))
+        with transaction.atomic():
+            user.save(update_fields=sorted(fields))
+            if renamed:
+                # Boards show the display name where no board name was chosen.
+                board_versions_bump_on_commit(
+                    retailer_ids=user.store_links.values_list("retailer_id", flat=True)
+                )
     return user

@@ -339,3 +339,16 @@ def test_boards_are_served_from_the_database_while_redis_is_down(
     partial = client.get(reverse("leaderboards:board_partial"), {"store": "fairway"})
     assert partial.status_code == 200
     assert "Bob Bold" in partial.content.decode()
+
+
+def test_a_renamed_golfer_shows_under_the_new_name_at_once(
+    client, fairway, ann, django_capture_on_commit_callbacks
+):
+    from accounts.services import user_update_settings
+
+    assert api_names(client) == ["Ann Able"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        user_update_settings(user=ann, display_name="Ann the Long")
+
+    assert api_names(client) == ["Ann the Long"]

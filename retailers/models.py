@@ -1,9 +1,23 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from accounts.models import Units
+
+
+class PlanStatus(models.TextChoices):
+    TRIAL = "trial", "Trial"
+    ACTIVE = "active", "Active"
+    PAST_DUE = "past_due", "Past due"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# A past-due store keeps full use for this long before it turns read-only.
+PAST_DUE_GRACE = timedelta(days=14)
 
 
 class Retailer(models.Model):
@@ -23,6 +37,13 @@ class Retailer(models.Model):
     kiosk_public = models.BooleanField(
         default=False, help_text="The kiosk page can be opened without logging in (for a shop TV)."
     )
+    contact_email = models.EmailField(blank=True)
+    plan = models.CharField(max_length=40, default="standard")
+    plan_status = models.CharField(
+        max_length=10, choices=PlanStatus.choices, default=PlanStatus.TRIAL
+    )
+    trial_ends_at = models.DateTimeField(null=True, blank=True)
+    past_due_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -30,6 +51,18 @@ class Retailer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def is_read_only(self, now: datetime | None = None) -> bool:
+        """Cancelled, or past due beyond the grace period: data kept, no new writes."""
+        now = now or timezone.now()
+        if self.plan_status == PlanStatus.CANCELLED:
+            return True
+        if self.plan_status == PlanStatus.PAST_DUE:
+            since = self.past_due_since or now
+            return now - since > PAST_DUE_GRACE
+        if self.plan_status == PlanStatus.TRIAL and self.trial_ends_at is not None:
+            return now > self.trial_ends_at + PAST_DUE_GRACE
+        return False
 
 
 class Role(models.TextChoices):

@@ -48,3 +48,21 @@ def test_a_golfer_is_not_staff(store):
     golfer = User.objects.create_user("golfer", password="correct horse battery")
     assert not is_staff_of(golfer, store)
     assert is_staff_of(member(store), store)
+
+
+def test_a_store_turns_read_only_when_cancelled_or_past_due_beyond_the_grace(store):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from retailers.models import PAST_DUE_GRACE, PlanStatus
+
+    now = timezone.now()
+    assert not store.is_read_only(now)
+    store.plan_status = PlanStatus.PAST_DUE
+    store.past_due_since = now - PAST_DUE_GRACE + timedelta(hours=1)
+    assert not store.is_read_only(now)
+    store.past_due_since = now - PAST_DUE_GRACE - timedelta(hours=1)
+    assert store.is_read_only(now)
+    store.plan_status = PlanStatus.CANCELLED
+    assert store.is_read_only(now)

@@ -67,3 +67,10 @@ class ShotFilter(django_filters.FilterSet):
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 pass
         return datetime.UTC
+
+
+class ShotListFilter(ShotFilter):
+    """The HTML list's filter: one club from a drop-down, which suits a phone better
+    than the API's multiple choice."""
+
+    club = django_filters.ChoiceFilter(choices=Club.choices, empty_label="Any club", label="Club")

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from shots import selectors, services
-from shots.filters import ShotFilter
+from shots.filters import ShotListFilter
 from shots.forms import PhotoUploadForm, ShotForm
 from shots.metrics import METRICS_BY_NAME, RECORD_METRICS, format_value
 from shots.models import Shot
@@ -39,7 +39,7 @@ def _announce_records(request: HttpRequest, shot: Shot) -> None:
 
 @login_required
 def shot_list(request: HttpRequest) -> HttpResponse:
-    shot_filter = ShotFilter(
+    shot_filter = ShotListFilter(
         request.GET, queryset=selectors.shots_for_golfer(request.user), request=request
     )
     page = Paginator(shot_filter.qs, settings.SHOTS_PER_PAGE).get_page(request.GET.get("page"))

@@ -30,7 +30,13 @@ from rest_framework.response import Response
 from retailers.models import Retailer
 from shots import services
 from shots.filters import ShotFilter
-from shots.images import EMPTY_MESSAGE, ImageRejected, ShrunkImage, shrink_upload
+from shots.images import (
+    EMPTY_MESSAGE,
+    ImageRejected,
+    ShrunkImage,
+    check_request_size,
+    shrink_upload,
+)
 from shots.metrics import METRIC_NAMES, METRICS, RECORD_METRICS, Metric
 from shots.models import CLUB_ORDER, Club, PersonalBest, Shot, ShotSource, ShotStatus
 from shots.validation import hard_range_message
@@ -335,6 +341,12 @@ class ShotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         )
 
     def _create_from_photo(self, request: Request, client_token: str) -> Response:
+        try:
+            check_request_size(request.META.get("CONTENT_LENGTH"))
+        except ImageRejected as rejection:
+            return Response(
+                {"image": [rejection.message]}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+            )
         upload = PhotoUploadSerializer(data=request.data, context=self.get_serializer_context())
         upload.is_valid(raise_exception=True)
         data = upload.validated_data

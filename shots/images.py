@@ -255,6 +255,25 @@ def _encode_jpeg(image: Image.Image) -> bytes:
     return output.getvalue()
 
 
+# Room for the other form fields and the multipart framing around the photo.
+REQUEST_OVERHEAD_BYTES = 64 * 1024
+
+
+def check_request_size(content_length: str | None, *, max_bytes: int | None = None) -> None:
+    """Refuse an upload request by its Content-Length, before Django reads the body.
+
+    Django spools an upload to a temporary file before any view code runs, so
+    without this a 2 GB POST would be written to disk only to be rejected.
+    """
+    max_bytes = max_bytes or settings.SHOT_UPLOAD_MAX_BYTES
+    try:
+        length = int(content_length or 0)
+    except ValueError:
+        return
+    if length > max_bytes + REQUEST_OVERHEAD_BYTES:
+        raise _too_large(length, max_bytes=max_bytes)
+
+
 def _too_large(size: int | None, *, max_bytes: int) -> ImageRejected:
     limit = _format_bytes(max_bytes, round_up=False)
     if size is None:

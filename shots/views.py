@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from shots import selectors, services
 from shots.filters import ShotListFilter
 from shots.forms import PhotoUploadForm, ShotForm
+from shots.images import ImageRejected, check_request_size
 from shots.metrics import METRICS_BY_NAME, RECORD_METRICS, format_value
 from shots.models import Shot
 
@@ -76,6 +77,13 @@ def shot_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def shot_upload(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            check_request_size(request.META.get("CONTENT_LENGTH"))
+        except ImageRejected as rejection:
+            messages.error(request, rejection.message)
+            form = PhotoUploadForm(golfer=request.user)
+            return render(request, "shots/shot_upload.html", {"form": form}, status=413)
     form = PhotoUploadForm(request.POST or None, request.FILES or None, golfer=request.user)
     if request.method == "POST" and form.is_valid():
         shot, created = services.shot_create_from_photo(

@@ -274,3 +274,25 @@ def test_a_database_error_on_save_leaves_no_file_from_the_api(api, settings, fai
     assert response.json()["detail"].startswith("The service is briefly unavailable")
     assert Shot.objects.count() == 0
     assert files_under(settings.MEDIA_ROOT) == []
+
+
+def test_an_over_size_request_is_refused_by_its_length_before_the_body_is_read(
+    browser, api, settings
+):
+    settings.SHOT_UPLOAD_MAX_BYTES = 1024 * 1024
+    # Content-Length claims 50 MB; the body is never parsed, so nothing is spooled to disk.
+    headers = {"CONTENT_LENGTH": str(50 * 1024 * 1024)}
+
+    page = browser.post(
+        UPLOAD_URL, data=b"", content_type="multipart/form-data; boundary=x", **headers
+    )
+    answer = api.post(
+        "/api/v1/shots/", data=b"", content_type="multipart/form-data; boundary=x", **headers
+    )
+
+    assert page.status_code == 413
+    assert "The photo is too large (50 MB). The limit is 1 MB." in page.content.decode()
+    assert answer.status_code == 413
+    assert answer.json()["image"] == ["The photo is too large (50 MB). The limit is 1 MB."]
+    assert Shot.objects.count() == 0
+    assert files_under(settings.MEDIA_ROOT) == []

@@ -7,27 +7,24 @@ miss on the next request: a new record shows at once, with no key scans.
 Keys also carry the local date the period starts on, so "today" rolls
 over at the store's midnight even when no shot lands.
 
-The cache fails open: when Redis is unreachable (django-redis ignores the
+The version mechanics live in golfshots/versioned_cache.py, shared with the
+analytics cache. The cache fails open: when Redis is unreachable (django-redis ignores the
 errors and answers None), boards are computed from the database.
 """
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from golfshots.versioned_cache import cached_versioned, version_get, versions_bump
 from leaderboards.selectors import BoardRow, board_me, board_timezone, period_window
 from retailers.models import Retailer
-
-logger = logging.getLogger(__name__)
 
 # Long: a version bump, not the TTL, is what makes a board fresh.
 BOARD_CACHE_SECONDS = 24 * 60 * 60
@@ -40,12 +37,6 @@ def _version_key(retailer_id: int | None) -> str:
     return ALL_STORES_VERSION_KEY if retailer_id is None else f"lb:v:{retailer_id}"
 
 
-def _fresh_version() -> int:
-    # Microseconds since the epoch, not 1: a version key that Redis evicted
-    # must not restart at a number whose old board entries are still cached.
-    return time.time_ns() // 1000
-
-
 def board_versions_bump(*, retailer_ids: Iterable[int | None]) -> None:
     """Make every cached board of these stores, and of all stores, stale.
 
@@ -55,14 +46,7 @@ def board_versions_bump(*, retailer_ids: Iterable[int | None]) -> None:
     store_ids = sorted({retailer_id for retailer_id in retailer_ids if retailer_id is not None})
     if not store_ids:
         return
-    for key in [*(_version_key(store_id) for store_id in store_ids), ALL_STORES_VERSION_KEY]:
-        try:
-            try:
-                cache.incr(key)
-            except ValueError:  # no version yet: nobody has read these boards since eviction
-                cache.add(key, _fresh_version(), timeout=None)
-        except Exception:
-            logger.warning("Could not bump leaderboard version %s", key, exc_info=True)
+    versions_bump([*(_version_key(store_id) for store_id in store_ids), ALL_STORES_VERSION_KEY])
 
 
 def board_versions_bump_on_commit(*, retailer_ids: Iterable[int | None]) -> None:
@@ -73,18 +57,7 @@ def board_versions_bump_on_commit(*, retailer_ids: Iterable[int | None]) -> None
 
 def scope_version(retailer: Retailer | None) -> int | None:
     """The scope's current version, starting one if there is none; None if Redis is down."""
-    key = _version_key(retailer.pk if retailer is not None else None)
-    try:
-        version = cache.get(key)
-        if version is None:
-            fresh = _fresh_version()
-            added = cache.add(key, fresh, timeout=None)
-            # False: another request started one first. None: the cache is unreachable.
-            version = fresh if added else (cache.get(key) if added is False else None)
-    except Exception:
-        logger.warning("Could not read leaderboard version %s", key, exc_info=True)
-        return None
-    return version
+    return version_get(_version_key(retailer.pk if retailer is not None else None))
 
 
 def cached_output(
@@ -99,24 +72,13 @@ def cached_output(
     ``parts`` must name everything the output depends on besides the scope
     and its version (board, period start, units...).
     """
-    version = scope_version(retailer)
-    if version is None:
-        # Redis is unreachable: serve from the database, don't wait on it twice more.
-        return compute()
     scope = "all" if retailer is None else str(retailer.pk)
-    key = ":".join(["lb", variant, scope, str(version), *parts])
-    try:
-        output = cache.get(key)
-    except Exception:
-        logger.warning("Could not read cached board %s", key, exc_info=True)
-        return compute()
-    if output is None:
-        output = compute()
-        try:
-            cache.set(key, output, BOARD_CACHE_SECONDS)
-        except Exception:
-            logger.warning("Could not cache board %s", key, exc_info=True)
-    return output
+    return cached_versioned(
+        version_key=_version_key(retailer.pk if retailer is not None else None),
+        parts=["lb", variant, scope, *parts],
+        compute=compute,
+        timeout=BOARD_CACHE_SECONDS,
+    )
 
 
 def board_key_parts(

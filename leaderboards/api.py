@@ -19,14 +19,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from leaderboards.cache import cached_board_me, cached_board_output
+from leaderboards.cache import cached_board_me, cached_board_output, store_by_slug
 from leaderboards.selectors import (
     BOARD_CLUBS,
     BOARD_METRICS,
     BOARD_PERIODS,
     leaderboard,
 )
-from retailers.models import Retailer
 
 ANY_CLUB = "any"
 
@@ -104,7 +103,7 @@ class LeaderboardView(APIView):
         params = query.validated_data
         retailer = None
         if slug := params.get("retailer"):
-            retailer = Retailer.objects.filter(slug=slug).first()
+            retailer = store_by_slug(slug)
             if retailer is None:
                 raise NotFound("No store with that slug.")
         club = params.get("club") or None

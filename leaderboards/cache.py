@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -138,3 +139,18 @@ def cached_board_me(
         **board,
     )
     return me
+
+
+# Short: a store renamed or moved to another time zone shows within a minute.
+STORE_CACHE_SECONDS = 60
+
+
+def store_by_slug(slug: str) -> Retailer | None:
+    """The store named in a public board URL, cached briefly so a cached board costs no SQL."""
+    key = f"lb:store:{slug}"
+    store = cache.get(key)
+    if store is None:
+        store = Retailer.objects.filter(slug=slug).first()
+        if store is not None:
+            cache.set(key, store, STORE_CACHE_SECONDS)
+    return store

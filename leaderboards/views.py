@@ -13,8 +13,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -22,7 +22,12 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from accounts.models import Units
-from leaderboards.cache import cached_board_me, cached_board_output, cached_output
+from leaderboards.cache import (
+    cached_board_me,
+    cached_board_output,
+    cached_output,
+    store_by_slug,
+)
 from leaderboards.selectors import (
     DEFAULT_LIMIT,
     PERIOD_LABELS,
@@ -293,7 +298,9 @@ def _render_store_boards(retailer: Retailer, *, metric_units: bool, now: datetim
 @require_GET
 def store(request: HttpRequest, slug: str) -> HttpResponse:
     """A store's current boards, cached together: they all roll over with the store's date."""
-    retailer = get_object_or_404(Retailer, slug=slug)
+    retailer = store_by_slug(slug)
+    if retailer is None:
+        raise Http404("No such store.")
     now = timezone.now()
     metric_units = _metric_units(request, retailer)
     local_date = now.astimezone(board_timezone(retailer)).date()
@@ -315,7 +322,7 @@ def store(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _kiosk_store(request: HttpRequest, slug: str) -> Retailer:
     """The store, if its kiosk is public or the viewer is its staff; a 404 for anyone else."""
-    retailer = Retailer.objects.filter(slug=slug).first()
+    retailer = store_by_slug(slug)
     if retailer is not None and retailer.kiosk_public:
         return retailer
     return retailer_for_staff(request.user, slug)

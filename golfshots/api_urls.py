@@ -6,6 +6,13 @@ from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
 from leaderboards.api import LeaderboardView
 from leaderboards.event_api import EventViewSet
+from retailers.api import (
+    StoreCustomerListView,
+    StoreListView,
+    StoreShotListView,
+    StoreShotVerifyView,
+)
+from shots.analytics_api import AnalyticsView
 from shots.api import PersonalBestViewSet, ShotViewSet
 
 router = SimpleRouter()
@@ -17,5 +24,18 @@ urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="api-token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="api-token-refresh"),
     path("leaderboards/", LeaderboardView.as_view(), name="api-leaderboards"),
+    path("analytics/", AnalyticsView.as_view(), name="api-analytics"),
+    path("retailers/", StoreListView.as_view(), name="api-retailers"),
+    path(
+        "retailers/<slug:slug>/customers/",
+        StoreCustomerListView.as_view(),
+        name="api-retailer-customers",
+    ),
+    path("retailers/<slug:slug>/shots/", StoreShotListView.as_view(), name="api-retailer-shots"),
+    path(
+        "retailers/<slug:slug>/shots/<int:pk>/verify/",
+        StoreShotVerifyView.as_view(),
+        name="api-retailer-shot-verify",
+    ),
     *router.urls,
 ]

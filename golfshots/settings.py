@@ -337,3 +337,25 @@ CELERY_TASK_ROUTES = {"shots.tasks.analyze_shot": {"queue": "analysis"}}
 CELERY_BEAT_SCHEDULE = {
     "requeue-stuck-shots": {"task": "shots.tasks.requeue_stuck_shots", "schedule": 60.0},
 }
+
+# --- Analytics read replica ----------------------------------------------------
+
+# Analytics reads (shots/analytics.py) go to this PostgreSQL replica when it is
+# set, and fall back to the primary while it is down; everything else, and
+# every write, uses DATABASE_URL.
+DATABASE_REPLICA_URL = env.url("DATABASE_REPLICA_URL", schemes={"postgres", "postgresql"})
+if DATABASE_REPLICA_URL:
+    if not DATABASE_URL:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL (the primary).")
+    DATABASES["replica"] = _postgres(DATABASE_REPLICA_URL)
+    # A replica that is down must cost a page little before the primary answers.
+    DATABASES["replica"]["OPTIONS"]["pool"]["timeout"] = 2.0
+    DATABASES["replica"]["OPTIONS"]["connect_timeout"] = 2
+    # Tests read "replica" from the primary's test database instead.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["golfshots.db_router.PrimaryReplicaRouter"]
+
+# --- Stores -----------------------------------------------------------------------
+
+# How long a staff invitation link stays valid (it also works only once).
+STAFF_INVITE_MAX_AGE_DAYS = env.int("STAFF_INVITE_MAX_AGE_DAYS", 7, minimum=1)

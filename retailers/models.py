@@ -111,3 +111,33 @@ class CustomerLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.golfer} at {self.retailer}"
+
+
+class StaffInvitation(models.Model):
+    """An owner's e-mailed invitation to join a store's staff.
+
+    The link carries this row's id, signed and timestamped; the row makes the
+    link single-use and records who accepted it.
+    """
+
+    retailer = models.ForeignKey(Retailer, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.STAFF)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.role}) to {self.retailer}"

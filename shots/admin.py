@@ -26,6 +26,7 @@ from django.utils.safestring import SafeString
 from accounts.models import User
 from leaderboards.cache import board_versions_bump_on_commit
 from shots import selectors, services
+from shots.analytics import analytics_versions_bump_on_commit
 from shots.metrics import METRIC_NAMES
 from shots.models import (
     PersonalBest,
@@ -312,8 +313,11 @@ class ShotAdmin(admin.ModelAdmin):
         for golfer_id, club in affected:
             if golfer_id in golfers and club:
                 personal_bests_recompute(golfer=golfers[golfer_id], club=club)
-        # Boards are cached: refresh the store the shot is at, and the one it was at.
+        # Boards and analytics are cached: refresh what the edit can have changed.
         board_versions_bump_on_commit(retailer_ids=[obj.retailer_id, form.initial.get("retailer")])
+        analytics_versions_bump_on_commit(
+            golfer_ids=[golfer_id for golfer_id, _club in affected if golfer_id]
+        )
 
     def delete_model(self, request: HttpRequest, obj: Shot) -> None:
         shot_delete(shot=obj)

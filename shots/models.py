@@ -321,3 +321,30 @@ class ShotNeedingReview(Shot):
         proxy = True
         verbose_name = "shot needing review"
         verbose_name_plural = "shots needing review"
+
+
+class ReviewAction(models.TextChoices):
+    VERIFY = "verify", "Verified"
+    CORRECT = "correct", "Corrected"
+    EXCLUDE = "exclude", "Excluded"
+    INCLUDE = "include", "Included again"
+
+
+class ShotReview(models.Model):
+    """Audit of store staff acting on a shot: who did what, when, and why."""
+
+    shot = models.ForeignKey(Shot, on_delete=models.CASCADE, related_name="reviews")
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    action = models.CharField(max_length=8, choices=ReviewAction.choices)
+    reason = models.CharField(max_length=200, blank=True)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} shot #{self.shot_id} by {self.staff_id}"

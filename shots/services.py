@@ -28,6 +28,7 @@ from shots.analysis.base import (
     AnalysisOutput,
     TransientAnalyserError,
 )
+from shots.analytics import analytics_versions_bump_on_commit
 from shots.images import ShrunkImage
 from shots.metrics import METRIC_NAMES, RECORD_METRICS
 from shots.models import (
@@ -35,8 +36,10 @@ from shots.models import (
     AnalysisOutcome,
     Club,
     PersonalBest,
+    ReviewAction,
     Shot,
     ShotAnalysis,
+    ShotReview,
     ShotSource,
     ShotStatus,
 )
@@ -132,6 +135,7 @@ def shot_create_manual(
             shot.save()
             personal_bests_recompute(golfer=golfer, club=shot.club)
             board_versions_bump_on_commit(retailer_ids=[shot.retailer_id])
+            analytics_versions_bump_on_commit(golfer_ids=[golfer.pk])
     except IntegrityError:
         # Two submits with one token raced past the check above.
         existing = Shot.objects.filter(golfer=golfer, client_token=client_token).first()
@@ -169,6 +173,7 @@ def shot_update(
         if previous_club != shot.club:
             personal_bests_recompute(golfer=shot.golfer, club=previous_club)
         board_versions_bump_on_commit(retailer_ids=[shot.retailer_id])
+        analytics_versions_bump_on_commit(golfer_ids=[shot.golfer_id])
     return changes
 
 
@@ -182,6 +187,7 @@ def shot_delete(*, shot: Shot) -> None:
         shot.delete()
         personal_bests_recompute(golfer=golfer, club=club)
         board_versions_bump_on_commit(retailer_ids=[retailer_id])
+        analytics_versions_bump_on_commit(golfer_ids=[golfer.pk])
         if storage is not None and image_name:
             transaction.on_commit(lambda: storage.delete(image_name))
 
@@ -425,6 +431,7 @@ def _store_analysis_result(
         )
         if club:
             personal_bests_recompute(golfer=shot.golfer, club=club)
+            analytics_versions_bump_on_commit(golfer_ids=[shot.golfer_id])
         if shot.is_counted:
             board_versions_bump_on_commit(retailer_ids=[shot.retailer_id])
     return AnalysisRun(claimed=True, outcome=outcome)
@@ -525,6 +532,7 @@ def shot_confirm(*, shot: Shot) -> None:
         shot.save(update_fields=["status", "has_rejected_values", "updated_at"])
         personal_bests_recompute(golfer=shot.golfer, club=shot.club)
         board_versions_bump_on_commit(retailer_ids=[shot.retailer_id])
+        analytics_versions_bump_on_commit(golfer_ids=[shot.golfer_id])
 
 
 def shots_requeue_stuck(*, stuck_for: timedelta | None = None) -> int:
@@ -577,3 +585,117 @@ def _give_up_on(*, shot_id: int, cutoff: datetime) -> None:
                     }
                 ],
             )
+
+
+# --- Store staff --------------------------------------------------------------
+# Staff act on shots hit at their store; every action leaves a ShotReview row.
+
+
+def _review_snapshot(shot: Shot) -> dict[str, Any]:
+    return {
+        "club": shot.club,
+        "hit_at": shot.hit_at.isoformat() if shot.hit_at else None,
+        "status": shot.status,
+        "is_excluded": shot.is_excluded,
+        "verified": shot.verified_at is not None,
+        **{name: value for name, value in shot.metric_values().items() if value is not None},
+    }
+
+
+def _after_staff_change(shot: Shot) -> None:
+    personal_bests_recompute(golfer=shot.golfer, club=shot.club)
+    board_versions_bump_on_commit(retailer_ids=[shot.retailer_id])
+    analytics_versions_bump_on_commit(golfer_ids=[shot.golfer_id])
+
+
+def shot_verify(*, shot: Shot, staff: User) -> ShotReview:
+    """Staff vouch for the shot's numbers; a shot needing review now counts."""
+    if shot.is_pending:
+        raise ShotBusy("This shot's photo is still being read.")
+    if not shot.club:
+        raise ValidationError("Choose the club (correct the shot) before verifying it.")
+    if all(value is None for value in shot.metric_values().values()):
+        raise ValidationError("There are no numbers to verify; correct the shot instead.")
+    with transaction.atomic():
+        before = _review_snapshot(shot)
+        if shot.status != ShotStatus.ANALYZED:
+            shot.status = ShotStatus.CONFIRMED
+        shot.has_rejected_values = False
+        shot.verified_by = staff
+        shot.verified_at = timezone.now()
+        shot.save(
+            update_fields=[
+                "status",
+                "has_rejected_values",
+                "verified_by",
+                "verified_at",
+                "updated_at",
+            ]
+        )
+        review = ShotReview.objects.create(
+            shot=shot,
+            staff=staff,
+            action=ReviewAction.VERIFY,
+            before=before,
+            after=_review_snapshot(shot),
+        )
+        _after_staff_change(shot)
+    return review
+
+
+def shot_exclude(*, shot: Shot, staff: User, reason: str) -> ShotReview:
+    """Take the shot off personal bests and boards; the golfer still sees it, marked."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Say why the shot is excluded; the golfer will see the reason.")
+    return _set_excluded(shot=shot, staff=staff, excluded=True, reason=reason)
+
+
+def shot_include(*, shot: Shot, staff: User, reason: str = "") -> ShotReview:
+    """Undo an exclusion."""
+    return _set_excluded(shot=shot, staff=staff, excluded=False, reason=reason.strip())
+
+
+def _set_excluded(*, shot: Shot, staff: User, excluded: bool, reason: str) -> ShotReview:
+    with transaction.atomic():
+        before = _review_snapshot(shot)
+        shot.is_excluded = excluded
+        shot.exclusion_reason = reason if excluded else ""
+        shot.save(update_fields=["is_excluded", "exclusion_reason", "updated_at"])
+        review = ShotReview.objects.create(
+            shot=shot,
+            staff=staff,
+            action=ReviewAction.EXCLUDE if excluded else ReviewAction.INCLUDE,
+            reason=reason[: ShotReview._meta.get_field("reason").max_length],
+            before=before,
+            after=_review_snapshot(shot),
+        )
+        if shot.club:
+            _after_staff_change(shot)
+    return review
+
+
+def shot_correct_by_staff(
+    *,
+    shot: Shot,
+    staff: User,
+    club: str,
+    metrics: dict[str, float | None],
+    hit_at: datetime | None = None,
+    reason: str = "",
+) -> ShotReview:
+    """Staff fix the numbers from the photo; a staff correction is also a verification."""
+    with transaction.atomic():
+        before = _review_snapshot(shot)
+        shot_update(shot=shot, club=club, metrics=metrics, hit_at=hit_at)
+        shot.verified_by = staff
+        shot.verified_at = timezone.now()
+        shot.save(update_fields=["verified_by", "verified_at", "updated_at"])
+        return ShotReview.objects.create(
+            shot=shot,
+            staff=staff,
+            action=ReviewAction.CORRECT,
+            reason=reason.strip()[: ShotReview._meta.get_field("reason").max_length],
+            before=before,
+            after=_review_snapshot(shot),
+        )

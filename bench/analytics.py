@@ -1,0 +1,321 @@
+"""Benchmark golfer analytics: a golfer with 5,000 shots at a store with 1,000,000 in total.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/golfshots_n \\
+        .venv/bin/python manage.py generate_bench_data --shots 1000000 --stores 1
+    DATABASE_URL=... REDIS_URL=redis://127.0.0.1:6379/NN .venv/bin/python bench/analytics.py
+
+The database and Redis db must be used for nothing else: the script refuses
+the default golfshots database and clears its Redis db. It adds one golfer,
+``bench-analytics-golfer``, with 5,000 counted shots over the last year at
+the busiest bench store (replacing them if they exist), then measures:
+
+1. Database time of the uncached 365-day analytics: each query the selector
+   sends, under ``EXPLAIN (ANALYZE)``, median of ``--sql-runs``, summed; and
+   the selector's wall time in-process (queries + Python), uncached and cached.
+2. The "My game" page for 365 days served by gunicorn (the repository's
+   gunicorn.conf.py, 2 sync workers) under wrk, logged in as the golfer, cached.
+3. The same page uncached (analytics version bumped before each request),
+   one connection.
+
+Targets (issue 6): under 100 ms of database time uncached for 365 days;
+the cached page at least 300 requests/s. Results go in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/golfshots_bench"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/1"
+GOLFER_USERNAME = "bench-analytics-golfer"
+GOLFER_SHOTS = 5_000
+
+# The leaderboard bench already knows how to run gunicorn and wrk; reuse it
+# (loaded by path: "leaderboards" is also the name of the Django app).
+_spec = importlib.util.spec_from_file_location(
+    "bench_leaderboards", BASE_DIR / "bench" / "leaderboards.py"
+)
+board_bench = importlib.util.module_from_spec(_spec)
+sys.modules["bench_leaderboards"] = board_bench  # its dataclasses look themselves up here
+_spec.loader.exec_module(board_bench)
+
+
+def add_golfer_shots(store) -> object:
+    """The bench golfer with exactly GOLFER_SHOTS counted shots over the last year."""
+    from django.utils import timezone
+
+    from accounts.models import User
+    from shots.demo import CLUB_MODELS
+    from shots.models import Shot, ShotSource, ShotStatus
+
+    golfer, _ = User.objects.get_or_create(
+        username=GOLFER_USERNAME, defaults={"email": f"{GOLFER_USERNAME}@example.com"}
+    )
+    Shot.objects.filter(golfer=golfer).delete()
+    rng = random.Random(6)
+    now = timezone.now()
+    clubs = list(CLUB_MODELS)
+    carries = {club: 260.0 - 11 * index for index, club in enumerate(clubs)}
+    shots = []
+    for _ in range(GOLFER_SHOTS):
+        club = rng.choice(clubs)
+        carry = max(30.0, rng.gauss(carries[club], 9))
+        ball_speed = carry * 0.62 + rng.gauss(0, 2)
+        club_speed = ball_speed / 1.42
+        shots.append(
+            Shot(
+                golfer=golfer,
+                retailer=store,
+                club=club,
+                hit_at=now - timedelta(seconds=rng.randint(0, 364 * 86400)),
+                source=ShotSource.MANUAL,
+                status=ShotStatus.CONFIRMED,
+                carry=round(carry, 1),
+                total=round(carry * 1.08, 1),
+                carry_side=round(rng.gauss(0, 8), 1),
+                ball_speed=round(ball_speed, 1),
+                club_speed=round(club_speed, 1),
+                smash_factor=round(ball_speed / club_speed, 2),
+                launch_angle=round(rng.uniform(9, 30), 1),
+                spin_rate=round(rng.uniform(2200, 9000)),
+            )
+        )
+    Shot.objects.bulk_create(shots, batch_size=1000)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE shots_shot")
+    return golfer
+
+
+def measure_sql(golfer, *, runs: int) -> list[tuple[str, float]]:
+    """(query, median execution + planning ms) per query of the uncached 365-day analytics."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from shots.analytics import golfer_analytics, period_last_days
+
+    period = period_last_days(365, tz=timezone.get_current_timezone())
+    with CaptureQueriesContext(connection) as captured:
+        golfer_analytics(golfer=golfer, period=period)
+    results = []
+    with connection.cursor() as cursor:
+        for query in captured.captured_queries:
+            timings = []
+            for _ in range(runs):
+                cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query["sql"])
+                plan = cursor.fetchone()[0][0]
+                timings.append(plan["Execution Time"] + plan["Planning Time"])
+            results.append((query["sql"][:70], statistics.median(timings)))
+    return results
+
+
+def measure_in_process(golfer, *, runs: int) -> tuple[float, float]:
+    """Median wall ms of the selector uncached (queries + Python) and cached."""
+    from django.utils import timezone
+
+    from shots.analytics import (
+        analytics_versions_bump,
+        cached_golfer_analytics,
+        golfer_analytics,
+        period_last_days,
+    )
+
+    period = period_last_days(365, tz=timezone.get_current_timezone())
+    uncached, cached = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        golfer_analytics(golfer=golfer, period=period)
+        uncached.append((time.perf_counter() - started) * 1000)
+    analytics_versions_bump(golfer_ids=[golfer.pk])
+    cached_golfer_analytics(golfer=golfer, period=period)
+    for _ in range(runs):
+        started = time.perf_counter()
+        cached_golfer_analytics(golfer=golfer, period=period)
+        cached.append((time.perf_counter() - started) * 1000)
+    return statistics.median(uncached), statistics.median(cached)
+
+
+def session_cookie(golfer) -> str:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(golfer)
+    return client.cookies["sessionid"].value
+
+
+def fetch_with_cookie(base_url: str, path: str, cookie: str) -> int:
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{base_url}{path}",
+        headers={"X-Forwarded-Proto": "https", "Cookie": f"sessionid={cookie}"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+        return response.status
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
+    )
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", DEFAULT_REDIS_URL))
+    parser.add_argument("--duration", type=int, default=10, help="Seconds per wrk run.")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--sql-runs", type=int, default=20)
+    parser.add_argument("--uncached-runs", type=int, default=30)
+    args = parser.parse_args()
+
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed. On Debian: apt-get install -y wrk")
+    if args.database_url.rstrip("/").endswith("/golfshots"):
+        raise SystemExit("Point DATABASE_URL at a database for benchmarks, e.g. golfshots_bench.")
+
+    var_dir = Path(tempfile.mkdtemp(prefix="golfshots-bench-"))
+    environment = board_bench._environment(args, var_dir)
+    manage = [sys.executable, str(BASE_DIR / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=environment, check=True)
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=environment, check=True)
+    board_bench._setup_django(environment)
+
+    from django.core.cache import cache
+    from django.db.models import Count
+
+    from leaderboards.management.commands.generate_bench_data import STORE_SLUG_PREFIX
+    from retailers.models import Retailer
+    from shots.analytics import analytics_versions_bump
+    from shots.models import Shot
+
+    store = (
+        Retailer.objects.filter(slug__startswith=STORE_SLUG_PREFIX)
+        .annotate(shot_count=Count("shots"))
+        .order_by("-shot_count")
+        .first()
+    )
+    if store is None:
+        raise SystemExit("No bench data: run `manage.py generate_bench_data` first.")
+    golfer = add_golfer_shots(store)
+    cache.clear()
+    print(
+        f"{Shot.objects.count():,} shots; store {store.slug} "
+        f"{Shot.objects.filter(retailer=store).count():,}; golfer {GOLFER_SHOTS:,}"
+    )
+
+    print(
+        f"\nUncached 365-day analytics, EXPLAIN ANALYZE (execution + planning), median of {args.sql_runs}:"
+    )
+    sql_results = measure_sql(golfer, runs=args.sql_runs)
+    for sql, milliseconds in sql_results:
+        print(f"  {milliseconds:7.2f} ms  {sql}…")
+    database_ms = sum(milliseconds for _, milliseconds in sql_results)
+    print(f"  {database_ms:7.2f} ms  in total ({len(sql_results)} queries)")
+    uncached_ms, cached_ms = measure_in_process(golfer, runs=args.uncached_runs)
+    print(
+        f"\nIn-process selector: uncached {uncached_ms:.1f} ms, cached {cached_ms:.2f} ms (medians)"
+    )
+
+    cookie = session_cookie(golfer)
+    path = "/my-game/?days=365"
+    port = board_bench._free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = var_dir / "gunicorn.log"
+    script = var_dir / "bench.lua"
+    script.write_text(f'wrk.headers["Cookie"] = "sessionid={cookie}"\n' + board_bench.WRK_SCRIPT)
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "golfshots.wsgi",
+                "-c",
+                "gunicorn.conf.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+            ],
+            cwd=BASE_DIR,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        board_bench._wait_until_up(base_url, server, log_path)
+        for _ in range(4):
+            status = fetch_with_cookie(base_url, path, cookie)
+            if status != 200:
+                raise SystemExit(f"{path} answered {status}; its log is {log_path}.")
+        results = [
+            board_bench.run_wrk(
+                "My game, 365 days, cached",
+                base_url,
+                path,
+                script=script,
+                duration=args.duration,
+                connections=args.connections,
+            )
+            for _ in range(args.rounds)
+        ]
+        healthz = board_bench.run_wrk(
+            "bare view /healthz",
+            base_url,
+            "/healthz",
+            script=script,
+            duration=args.duration,
+            connections=args.connections,
+        )
+        uncached_page = []
+        for _ in range(args.uncached_runs):
+            analytics_versions_bump(golfer_ids=[golfer.pk])
+            started = time.perf_counter()
+            fetch_with_cookie(base_url, path, cookie)
+            uncached_page.append((time.perf_counter() - started) * 1000)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    page = board_bench._median_result(results)
+    print(
+        f"\nServed by gunicorn under wrk ({args.connections} connections, {args.rounds} × "
+        f"{args.duration} s, median):"
+    )
+    for result in (page, healthz):
+        print(
+            f"  {result.name:32s} {result.requests_per_second:6.0f} req/s  p50 {result.p50_ms:6.1f} ms"
+            f"  p95 {result.p95_ms:6.1f} ms  p99 {result.p99_ms:6.1f} ms"
+            + (f"  {result.bad_responses} bad responses" if result.bad_responses else "")
+        )
+    uncached_page.sort()
+    print(
+        f"  My game, 365 days, uncached, 1 connection: p50 {statistics.median(uncached_page):.1f} ms"
+        f"  max {uncached_page[-1]:.1f} ms"
+    )
+    print(
+        f"  cached page at {page.requests_per_second / healthz.requests_per_second:.0%} of the bare"
+        " view's requests/s (the machine is shared: judge the ratio as well as the number)"
+    )
+    print("\nTargets:")
+    print(
+        f"  database time uncached < 100 ms: {database_ms:.1f} ms {'OK' if database_ms < 100 else 'MISSED'}"
+    )
+    print(
+        f"  cached page >= 300 req/s: {page.requests_per_second:.0f} "
+        f"{'OK' if page.requests_per_second >= 300 else 'MISSED'}"
+    )
+
+
+if __name__ == "__main__":
+    main()

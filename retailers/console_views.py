@@ -1,0 +1,418 @@
+"""The store console at /console/<store>/: dashboard, customers, verification,
+shots on behalf of customers, settings and CSV exports.
+
+Every view gets its store from ``retailers.tenancy.retailer_for_staff`` (404
+for anyone not on the store's staff) and every shot or golfer through
+``retailers.selectors``, which only ever look inside that store. Dates show on
+the store's clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.models import Units
+from retailers import exports, selectors
+from retailers.console_forms import (
+    CustomerChoiceForm,
+    CustomerSearchForm,
+    ExcludeForm,
+    IncludeForm,
+    StoreSettingsForm,
+)
+from retailers.models import Membership, Retailer, Role
+from retailers.services import retailer_settings_update
+from retailers.tenancy import retailer_for_staff
+from shots import services as shot_services
+from shots.forms import PhotoUploadForm, ShotForm
+from shots.images import ImageRejected, check_request_size
+from shots.metrics import METRICS, METRICS_BY_NAME, RECORD_METRICS, format_value
+from shots.models import Shot
+
+SHOTS_PER_PAGE = 25
+CUSTOMERS_PER_PAGE = 50
+REVIEWS_PER_PAGE = 50
+
+ConsoleView = Callable[..., HttpResponse]
+
+
+def console_view(*, owner_only: bool = False) -> Callable[[ConsoleView], ConsoleView]:
+    """Resolve the store for staff (404 otherwise), show its clock, refuse writes when read-only.
+
+    The view receives the store in place of the slug.
+    """
+
+    def decorate(view: ConsoleView) -> ConsoleView:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+            store = retailer_for_staff(request.user, slug, owner_only=owner_only)
+            timezone.activate(selectors.store_zone(store))
+            if request.method == "POST" and store.is_read_only():
+                return render(
+                    request, "retailers/console_read_only.html", {"store": store}, status=403
+                )
+            return view(request, store, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _is_owner(request: HttpRequest, store: Retailer) -> bool:
+    return Membership.objects.filter(user=request.user, retailer=store, role=Role.OWNER).exists()
+
+
+def _console(request: HttpRequest, store: Retailer, template: str, context: dict, **kw: Any):
+    context = {"store": store, "is_owner": _is_owner(request, store), **context}
+    return render(request, template, context, **kw)
+
+
+def _uses_metric(store: Retailer) -> bool:
+    return store.units == Units.METRIC
+
+
+def _with_headlines(shots: Any, *, metric_units: bool) -> Any:
+    # Console pages show numbers in the store's units, not the viewer's.
+    for shot in shots:
+        shot.console_headline = shot.headline(metric_units=metric_units)
+    return shots
+
+
+def _value_rows(shot: Shot, *, metric_units: bool) -> list[dict[str, Any]]:
+    return [
+        {
+            "label": metric.label,
+            "display": format_value(metric, value, metric_units=metric_units),
+            "flags": shot.flags_for(metric.name),
+        }
+        for metric in METRICS
+        if (value := getattr(shot, metric.name)) is not None
+    ]
+
+
+# --- Dashboard and customers ---------------------------------------------------
+
+
+@require_GET
+@console_view()
+def dashboard(request: HttpRequest, store: Retailer) -> HttpResponse:
+    return _console(
+        request,
+        store,
+        "retailers/console_dashboard.html",
+        {"dashboard": selectors.store_dashboard(store)},
+    )
+
+
+@require_GET
+@console_view()
+def customer_list(request: HttpRequest, store: Retailer) -> HttpResponse:
+    form = CustomerSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    page = Paginator(selectors.customers_search(store, query), CUSTOMERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return _console(
+        request,
+        store,
+        "retailers/console_customers.html",
+        {"form": form, "page": page, "query": query},
+    )
+
+
+@require_GET
+@console_view()
+def customer_detail(request: HttpRequest, store: Retailer, golfer_id: int) -> HttpResponse:
+    link = selectors.customer_link(store, golfer_id)
+    shots = selectors.shots_at_store(store).filter(golfer=link.golfer)
+    page = Paginator(shots, SHOTS_PER_PAGE).get_page(request.GET.get("page"))
+    metric_units = _uses_metric(store)
+    _with_headlines(page.object_list, metric_units=metric_units)
+    bag = selectors.bag_at_store(store, link.golfer)
+    for row in bag:
+        row.best_displays = [
+            format_value(METRICS_BY_NAME[name], getattr(best, name), metric_units=metric_units)
+            if (best := row.bests.get(name))
+            else ""
+            for name in RECORD_METRICS
+        ]
+    return _console(
+        request,
+        store,
+        "retailers/console_customer.html",
+        {
+            "link": link,
+            "customer": link.golfer,
+            "page": page,
+            "bag": bag,
+            "best_labels": [METRICS_BY_NAME[name].label for name in RECORD_METRICS],
+            "metric_units": metric_units,
+        },
+    )
+
+
+# --- Recording a shot for a customer -------------------------------------------
+
+
+@require_GET
+@console_view()
+def record_pick(request: HttpRequest, store: Retailer) -> HttpResponse:
+    form = CustomerChoiceForm(request.GET or None, retailer=store)
+    if request.GET and form.is_valid():
+        return redirect("console:record", store.slug, form.cleaned_data["golfer"].golfer_id)
+    return _console(request, store, "retailers/console_record_pick.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@console_view()
+def record(request: HttpRequest, store: Retailer, golfer_id: int) -> HttpResponse:
+    customer = selectors.customer_link(store, golfer_id).golfer
+    metric_units = _uses_metric(store)
+    photo_form = PhotoUploadForm(golfer=customer)
+    photo_form.fields.pop("retailer", None)  # the shot is at this store, not the golfer's pick
+    values_form = ShotForm(metric_units=metric_units)
+    status = 200
+    if request.method == "POST" and request.POST.get("kind") == "photo":
+        try:
+            check_request_size(request.META.get("CONTENT_LENGTH"))
+        except ImageRejected as rejection:
+            messages.error(request, rejection.message)
+            return redirect("console:record", store.slug, golfer_id)
+        photo_form = PhotoUploadForm(request.POST, request.FILES, golfer=customer)
+        photo_form.fields.pop("retailer", None)
+        if photo_form.is_valid():
+            shot, _created = shot_services.shot_create_from_photo(
+                golfer=customer,
+                photo=photo_form.shrunk,
+                club=photo_form.cleaned_data["club"],
+                retailer=store,
+                client_token=photo_form.cleaned_data["client_token"],
+            )
+            messages.success(request, "Photo received; it is being read now.")
+            return redirect("console:shot", store.slug, shot.pk)
+        status = 400
+    elif request.method == "POST":
+        values_form = ShotForm(request.POST, metric_units=metric_units)
+        if values_form.is_valid():
+            shot, _created = shot_services.shot_create_manual(
+                golfer=customer,
+                club=values_form.cleaned_data["club"],
+                metrics=values_form.canonical_metrics(),
+                hit_at=values_form.cleaned_data["hit_at"],
+                retailer=store,
+                client_token=values_form.cleaned_data["client_token"],
+            )
+            messages.success(request, f"Shot saved for {customer.display_name or customer}.")
+            return redirect("console:customer", store.slug, customer.pk)
+        status = 400
+    return _console(
+        request,
+        store,
+        "retailers/console_record.html",
+        {
+            "customer": customer,
+            "photo_form": photo_form,
+            "form": values_form,
+            "metric_units": metric_units,
+        },
+        status=status,
+    )
+
+
+# --- Verification ----------------------------------------------------------------
+
+
+@require_GET
+@console_view()
+def verification_queue(request: HttpRequest, store: Retailer) -> HttpResponse:
+    page = Paginator(selectors.verification_queue(store), SHOTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    _with_headlines(page.object_list, metric_units=_uses_metric(store))
+    return _console(
+        request,
+        store,
+        "retailers/console_queue.html",
+        {"page": page, "metric_units": _uses_metric(store)},
+    )
+
+
+@require_GET
+@console_view()
+def review_log(request: HttpRequest, store: Retailer) -> HttpResponse:
+    page = Paginator(selectors.reviews_at_store(store), REVIEWS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return _console(request, store, "retailers/console_audit.html", {"page": page})
+
+
+def _shot_page(
+    request: HttpRequest,
+    store: Retailer,
+    shot: Shot,
+    *,
+    correct_form: ShotForm | None = None,
+    exclude_form: ExcludeForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    metric_units = _uses_metric(store)
+    return _console(
+        request,
+        store,
+        "retailers/console_shot.html",
+        {
+            "shot": shot,
+            "metric_units": metric_units,
+            "rows": _value_rows(shot, metric_units=metric_units),
+            "correct_form": correct_form or ShotForm(metric_units=metric_units, shot=shot),
+            "exclude_form": exclude_form or ExcludeForm(),
+            "include_form": IncludeForm(),
+            "reviews": shot.reviews.select_related("staff"),
+        },
+        status=status,
+    )
+
+
+@require_GET
+@console_view()
+def shot_review(request: HttpRequest, store: Retailer, pk: int) -> HttpResponse:
+    return _shot_page(request, store, selectors.shot_at_store(store, pk))
+
+
+@require_GET
+@console_view()
+def shot_photo(request: HttpRequest, store: Retailer, pk: int) -> HttpResponse:
+    """The shot's photo for the store's staff; media is never served from a public URL."""
+    shot = selectors.shot_at_store(store, pk)
+    if not shot.image:
+        raise Http404("This shot has no photo.")
+    response = FileResponse(shot.image.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def _after_action(request: HttpRequest, store: Retailer) -> HttpResponse:
+    # Back to the queue by default: the next shot waits there.
+    target = request.POST.get("next", "")
+    if target == "shot":
+        return redirect("console:shot", store.slug, request.resolver_match.kwargs["pk"])
+    return redirect("console:queue", store.slug)
+
+
+@require_POST
+@console_view()
+def shot_verify(request: HttpRequest, store: Retailer, pk: int) -> HttpResponse:
+    shot = selectors.shot_at_store(store, pk)
+    try:
+        shot_services.shot_verify(shot=shot, staff=request.user)
+    except (ValidationError, shot_services.ShotBusy) as problem:
+        messages.error(request, _message(problem))
+        return redirect("console:shot", store.slug, shot.pk)
+    messages.success(request, f"Shot #{shot.pk} verified.")
+    return _after_action(request, store)
+
+
+@require_POST
+@console_view()
+def shot_exclude(request: HttpRequest, store: Retailer, pk: int) -> HttpResponse:
+    shot = selectors.shot_at_store(store, pk)
+    form = ExcludeForm(request.POST)
+    if not form.is_valid():
+        return _shot_page(request, store, shot, exclude_form=form, status=400)
+    shot_services.shot_exclude(shot=shot, staff=request.user, reason=form.cleaned_data["reason"])
+    messages.success(request, f"Shot #{shot.pk} excluded from personal bests and boards.")
+    return _after_action(request, store)
+
+
+@require_POST
+@console_view()
+def shot_include(request: HttpRequest, store: Retailer, pk: int) -> HttpResponse:
+    shot = selectors.shot_at_store(store, pk)
+    form = IncludeForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    shot_services.shot_include(shot=shot, staff=request.user, reason=reason)
+    messages.success(request, f"Shot #{shot.pk} counts again.")
+    return _after_action(request, store)
+
+
+@require_POST
+@console_view()
+def shot_correct(request: HttpRequest, store: Retailer, pk: int) -> HttpResponse:
+    shot = selectors.shot_at_store(store, pk)
+    form = ShotForm(request.POST, metric_units=_uses_metric(store), shot=shot)
+    if not form.is_valid():
+        return _shot_page(request, store, shot, correct_form=form, status=400)
+    try:
+        shot_services.shot_correct_by_staff(
+            shot=shot,
+            staff=request.user,
+            club=form.cleaned_data["club"],
+            metrics=form.canonical_metrics(),
+            hit_at=form.cleaned_data["hit_at"],
+        )
+    except (ValidationError, shot_services.ShotBusy) as problem:
+        messages.error(request, _message(problem))
+        return redirect("console:shot", store.slug, shot.pk)
+    messages.success(request, f"Shot #{shot.pk} corrected and verified.")
+    return redirect("console:shot", store.slug, shot.pk)
+
+
+def _message(problem: Exception) -> str:
+    if isinstance(problem, ValidationError):
+        return " ".join(problem.messages)
+    return str(problem)
+
+
+# --- Settings and exports ------------------------------------------------------
+
+
+# What changes the boards: their rules, or the clock their "today" follows.
+
+
+@require_http_methods(["GET", "POST"])
+@console_view(owner_only=True)
+def store_settings(request: HttpRequest, store: Retailer) -> HttpResponse:
+    form = StoreSettingsForm(request.POST or None, instance=store)
+    if request.method == "POST" and form.is_valid():
+        retailer_settings_update(
+            retailer=store, **{name: form.cleaned_data[name] for name in form.changed_data}
+        )
+        messages.success(request, "Store settings saved.")
+        return redirect("console:settings", store.slug)
+    status = 400 if request.method == "POST" else 200
+    return _console(
+        request, store, "retailers/console_settings.html", {"form": form}, status=status
+    )
+
+
+def _csv_response(lines: Any, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+@console_view()
+def export_shots(request: HttpRequest, store: Retailer) -> StreamingHttpResponse:
+    lines = exports.csv_lines(exports.SHOT_COLUMNS, exports.shot_rows(store))
+    return _csv_response(lines, f"{store.slug}-shots-{timezone.localdate():%Y-%m-%d}.csv")
+
+
+@require_GET
+@console_view()
+def export_customers(request: HttpRequest, store: Retailer) -> StreamingHttpResponse:
+    lines = exports.csv_lines(exports.CUSTOMER_COLUMNS, exports.customer_rows(store))
+    return _csv_response(lines, f"{store.slug}-customers-{timezone.localdate():%Y-%m-%d}.csv")

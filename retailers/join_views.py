@@ -1,0 +1,121 @@
+"""Golfers joining a store by its link or QR code, and managing the stores they joined."""
+
+from __future__ import annotations
+
+import io
+from urllib.parse import urlencode
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from retailers.forms import ConsentForm
+from retailers.models import CustomerLink, Retailer
+from retailers.services import JoinedVia, customer_consent_update, customer_join, customer_leave
+
+# A printed QR code outlives any cache; a day keeps the counter screen cheap.
+QR_CACHE_SECONDS = 24 * 60 * 60
+
+
+def _consent_initial(link: CustomerLink | None) -> dict[str, object]:
+    if link is None:
+        return {}
+    return {
+        "leaderboard_consent": link.leaderboard_consent,
+        "leaderboard_name": link.leaderboard_name,
+        "marketing_consent": link.marketing_consent,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, slug: str) -> HttpResponse:
+    retailer = get_object_or_404(Retailer, slug=slug)
+    joined_via = JoinedVia.QR if request.GET.get("via") == JoinedVia.QR else JoinedVia.LINK
+    link = None
+    if request.user.is_authenticated:
+        link = CustomerLink.objects.filter(golfer=request.user, retailer=retailer).first()
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('login')}?{urlencode({'next': request.get_full_path()})}")
+        form = ConsentForm(request.POST)
+        if form.is_valid():
+            customer_join(
+                golfer=request.user, retailer=retailer, joined_via=joined_via, **form.cleaned_data
+            )
+            messages.success(request, f"You joined {retailer.name}.")
+            return redirect("stores:mine")
+    else:
+        form = ConsentForm(initial=_consent_initial(link))
+    return render(
+        request,
+        "retailers/join.html",
+        {"retailer": retailer, "form": form, "link": link, "next": request.get_full_path()},
+    )
+
+
+def _join_url_for_qr(request: HttpRequest, retailer: Retailer) -> str:
+    path = reverse("stores:join", kwargs={"slug": retailer.slug})
+    return request.build_absolute_uri(f"{path}?via={JoinedVia.QR}")
+
+
+@require_GET
+@cache_control(public=True, max_age=QR_CACHE_SECONDS)
+def join_qr_svg(request: HttpRequest, slug: str) -> HttpResponse:
+    retailer = get_object_or_404(Retailer, slug=slug)
+    url = _join_url_for_qr(request, retailer)
+    output = io.BytesIO()
+    segno.make(url, error="m").save(
+        output, kind="svg", scale=8, border=4, title=f"Join {retailer.name}", desc=url
+    )
+    return HttpResponse(output.getvalue(), content_type="image/svg+xml")
+
+
+@require_GET
+@cache_control(public=True, max_age=QR_CACHE_SECONDS)
+def join_qr_png(request: HttpRequest, slug: str) -> HttpResponse:
+    retailer = get_object_or_404(Retailer, slug=slug)
+    output = io.BytesIO()
+    segno.make(_join_url_for_qr(request, retailer), error="m").save(
+        output, kind="png", scale=10, border=4
+    )
+    return HttpResponse(output.getvalue(), content_type="image/png")
+
+
+@login_required
+@require_GET
+def my_stores(request: HttpRequest) -> HttpResponse:
+    links = CustomerLink.objects.filter(golfer=request.user).select_related("retailer")
+    stores = [
+        (link, ConsentForm(initial=_consent_initial(link), prefix=link.retailer.slug))
+        for link in links.order_by("retailer__name")
+    ]
+    return render(request, "retailers/my_stores.html", {"stores": stores})
+
+
+@login_required
+@require_POST
+def my_store_update(request: HttpRequest, slug: str) -> HttpResponse:
+    link = get_object_or_404(CustomerLink, golfer=request.user, retailer__slug=slug)
+    form = ConsentForm(request.POST, prefix=slug)
+    if form.is_valid():
+        customer_consent_update(link=link, **form.cleaned_data)
+        messages.success(request, f"Your choices for {link.retailer.name} are saved.")
+    else:
+        messages.error(request, "Those choices could not be saved: " + form.errors.as_text())
+    return redirect("stores:mine")
+
+
+@login_required
+@require_POST
+def my_store_leave(request: HttpRequest, slug: str) -> HttpResponse:
+    link = get_object_or_404(
+        CustomerLink.objects.select_related("retailer"), golfer=request.user, retailer__slug=slug
+    )
+    customer_leave(link=link)
+    messages.success(request, f"You left {link.retailer.name}.")
+    return redirect("stores:mine")

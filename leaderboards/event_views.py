@@ -36,6 +36,13 @@ def _store_zone(retailer: Retailer) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
 
+def _refuse_write_when_read_only(request: HttpRequest, store: Retailer) -> HttpResponse | None:
+    # Same rule as the rest of the console: a lapsed plan keeps its data, takes no writes.
+    if request.method == "POST" and store.is_read_only():
+        return render(request, "retailers/console_read_only.html", {"store": store}, status=403)
+    return None
+
+
 def _event_of(retailer: Retailer, pk: int) -> Event:
     # Looked up through the store: another store's event id is a 404 here.
     return get_object_or_404(events.events_for_store(retailer), pk=pk)
@@ -69,6 +76,8 @@ def console_event_list(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def console_event_new(request: HttpRequest, slug: str) -> HttpResponse:
     store = retailer_for_staff(request.user, slug)
+    if refused := _refuse_write_when_read_only(request, store):
+        return refused
     with timezone.override(_store_zone(store)):
         form = EventForm(request.POST or None, retailer=store)
         if request.method == "POST" and form.is_valid():
@@ -93,6 +102,8 @@ def console_event_new(request: HttpRequest, slug: str) -> HttpResponse:
 def console_event_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     store = retailer_for_staff(request.user, slug)
     event = _event_of(store, pk)
+    if refused := _refuse_write_when_read_only(request, store):
+        return refused
     saved_name = event.name  # the form writes onto the event while it validates
     with timezone.override(_store_zone(store)):
         form = EventForm(request.POST or None, instance=event, retailer=store)

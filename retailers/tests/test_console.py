@@ -437,6 +437,22 @@ def test_a_read_only_store_refuses_new_shots_and_settings(client, read_only_worl
     assert not Shot.objects.filter(club="7i").exists()
 
 
+def test_a_read_only_store_refuses_new_events(client, read_only_world):
+    from leaderboards.models import Event
+
+    world = read_only_world
+    client.force_login(world.owner)
+
+    response = client.post(
+        f"/console/{world.store.slug}/events/new/",
+        {"name": "Long drive", "metric": "carry", "starts_at": "2026-01-10T10:00"},
+    )
+
+    assert response.status_code == 403
+    assert b"is read-only" in response.content
+    assert not Event.objects.exists()
+
+
 def test_on_a_verified_only_store_a_shot_reaches_the_board_once_verified(client, world):
     from leaderboards.selectors import eligible_shots
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -147,11 +148,18 @@ def bag_at_store(retailer: Retailer, golfer: User) -> list[StoreBagRow]:
     }
     counted = shots.filter(COUNTED)
     for metric in RECORD_METRICS:
-        # One best shot per club: DISTINCT ON (club) over the metric, descending.
+        # One best shot per club; a window function rather than DISTINCT ON,
+        # which SQLite (the embedded default) does not have.
         best_shots = (
             counted.filter(**{f"{metric}__isnull": False})
-            .order_by("club", F(metric).desc(), "hit_at", "id")
-            .distinct("club")
+            .annotate(
+                place=Window(
+                    RowNumber(),
+                    partition_by=[F("club")],
+                    order_by=[F(metric).desc(), F("hit_at").asc(), F("id").asc()],
+                )
+            )
+            .filter(place=1)
         )
         for shot in best_shots:
             if shot.club in rows:

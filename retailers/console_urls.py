@@ -15,6 +15,11 @@ urlpatterns = [
         name="customer",
     ),
     path("console/<slug:slug>/customers/<int:golfer_id>/record/", views.record, name="record"),
+    path(
+        "console/<slug:slug>/customers/<int:golfer_id>/game/",
+        views.customer_game,
+        name="customer_game",
+    ),
     path("console/<slug:slug>/record/", views.record_pick, name="record_pick"),
     path("console/<slug:slug>/verification/", views.verification_queue, name="queue"),
     path("console/<slug:slug>/verification/log/", views.review_log, name="review_log"),

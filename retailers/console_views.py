@@ -35,6 +35,7 @@ from retailers.models import Membership, Retailer, Role
 from retailers.services import retailer_settings_update
 from retailers.tenancy import retailer_for_staff
 from shots import services as shot_services
+from shots.analytics_views import AnalyticsPeriodForm, analytics_page_body
 from shots.forms import PhotoUploadForm, ShotForm
 from shots.images import ImageRejected, check_request_size
 from shots.metrics import METRICS, METRICS_BY_NAME, RECORD_METRICS, format_value
@@ -160,6 +161,35 @@ def customer_detail(request: HttpRequest, store: Retailer, golfer_id: int) -> Ht
             "best_labels": [METRICS_BY_NAME[name].label for name in RECORD_METRICS],
             "metric_units": metric_units,
         },
+    )
+
+
+@require_GET
+@console_view()
+def customer_game(request: HttpRequest, store: Retailer, golfer_id: int) -> HttpResponse:
+    """The customer's "My game" analytics, from shots hit at this store only."""
+    link = selectors.customer_link(store, golfer_id)
+    form = AnalyticsPeriodForm(request.GET or None)
+    store_bests = {
+        row.club: best.carry
+        for row in selectors.bag_at_store(store, link.golfer)
+        if (best := row.bests.get("carry"))
+    }
+    body = analytics_page_body(
+        request,
+        golfer=link.golfer,
+        form=form,
+        metric_units=request.user.uses_metric,
+        retailer=store,
+        bests=store_bests,
+    )
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return _console(
+        request,
+        store,
+        "retailers/console_customer_game.html",
+        {"link": link, "customer": link.golfer, "body": body},
+        status=status,
     )
 
 

@@ -13,6 +13,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from accounts.models import User
+from retailers.models import Retailer
 from shots.analytics import (
     PERIOD_DAYS,
     Analytics,
@@ -166,43 +168,65 @@ def _chart_data(analytics: Analytics, *, metric_units: bool) -> dict[str, Any]:
     }
 
 
-@login_required
-def my_game(request: HttpRequest) -> HttpResponse:
-    form = AnalyticsPeriodForm(request.GET or None)
+def analytics_page_body(
+    request: HttpRequest,
+    *,
+    golfer: User,
+    form: AnalyticsPeriodForm,
+    metric_units: bool,
+    retailer: Retailer | None = None,
+    bests: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """The rendered "My game" body (form, tables, chart data), cached per golfer.
+
+    The golfer's own page passes no store; the store console passes its store,
+    so staff see only shots hit there, and the store's bests.
+    """
     period = form.period()
     club = (form.cleaned_data.get("club") if form.is_bound and form.is_valid() else None) or None
-    golfer, metric_units = request.user, request.user.uses_metric
     tz = timezone.get_current_timezone()
 
     def render_body() -> dict[str, Any]:
-        analytics = cached_golfer_analytics(golfer=golfer, period=period, club=club, tz=tz)
+        analytics = cached_golfer_analytics(
+            golfer=golfer, period=period, club=club, retailer=retailer, tz=tz
+        )
         context = {
             "form": form,
             "analytics": analytics,
-            "bests": carry_personal_bests(golfer),
+            "bests": carry_personal_bests(golfer) if bests is None else bests,
             "chart_data": _chart_data(analytics, metric_units=metric_units),
             "gaps_by_club": {gap.club: gap for gap in analytics.gaps},
             "weekly": _weekly_table(analytics, metric_units=metric_units),
+            "for_store": retailer,
         }
         html = render_to_string("shots/_analytics_body.html", context, request=request)
         return {"html": mark_safe(html), "charts": bool(analytics.clubs)}
 
     if form.is_bound and not form.is_valid():
         # The errors belong to this request alone: shown with the default period, not cached.
-        return render(request, "shots/analytics.html", {"body": render_body()}, status=400)
+        return render_body()
     # The rendered form, tables and chart data, not only the numbers: at 5,000
     # shots rendering them costs more than the queries did. A valid form
     # renders the same for the same period and club, which the key names.
-    body = cached_for_golfer(
+    return cached_for_golfer(
         golfer_id=golfer.pk,
         parts=[
             "page",
             "metric" if metric_units else "imperial",
-            *analytics_key_parts(period=period, club=club, retailer=None, tz=tz),
+            *analytics_key_parts(period=period, club=club, retailer=retailer, tz=tz),
         ],
         compute=render_body,
     )
-    return render(request, "shots/analytics.html", {"body": body})
+
+
+@login_required
+def my_game(request: HttpRequest) -> HttpResponse:
+    form = AnalyticsPeriodForm(request.GET or None)
+    body = analytics_page_body(
+        request, golfer=request.user, form=form, metric_units=request.user.uses_metric
+    )
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "shots/analytics.html", {"body": body}, status=status)
 
 
 @login_required

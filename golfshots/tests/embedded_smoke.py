@@ -50,6 +50,7 @@ PAGES = {
         "/console/demo/",
         "/console/demo/customers/",
         f"/console/demo/customers/{golfer.pk}/",
+        f"/console/demo/customers/{golfer.pk}/game/",
         "/console/demo/verification/",
         "/console/demo/verification/log/",
         f"/console/demo/shots/{shot.pk}/",

@@ -159,6 +159,23 @@ def test_a_customer_page_shows_only_shots_and_bests_from_this_store(client, worl
     assert b"290" not in response.content
 
 
+def test_a_customers_game_counts_only_shots_hit_at_this_store(client, world):
+    ShotFactory(golfer=world.golfer, retailer=None, carry=300.0)
+    ShotFactory(golfer=world.golfer, retailer=world.other_store, carry=290.0)
+    client.force_login(world.staff)
+
+    response = client.get(console("customer_game", world.store, world.golfer.pk))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "231.0" in page
+    assert "300.0" not in page
+    assert "290.0" not in page
+    assert (
+        client.get(console("customer_game", world.store, world.other_golfer.pk)).status_code == 404
+    )
+
+
 def test_a_golfer_who_is_not_a_customer_is_a_404(client, world):
     client.force_login(world.staff)
     assert client.get(console("customer", world.store, world.other_golfer.pk)).status_code == 404

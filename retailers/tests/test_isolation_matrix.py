@@ -49,6 +49,7 @@ MATRIX = [
     Endpoint("console/<slug:slug>/"),
     Endpoint("console/<slug:slug>/customers/"),
     Endpoint("console/<slug:slug>/customers/<int:golfer_id>/"),
+    Endpoint("console/<slug:slug>/customers/<int:golfer_id>/game/"),
     Endpoint("console/<slug:slug>/customers/<int:golfer_id>/record/"),
     Endpoint(
         "console/<slug:slug>/customers/<int:golfer_id>/record/",

@@ -476,7 +476,7 @@ def demo_data_seed(*, now: datetime | None = None) -> DemoSeedResult:
             result.created_users.append("owner")
         Membership.objects.get_or_create(user=owner, retailer=store, defaults={"role": Role.OWNER})
         result.logins.append(
-            DemoLogin("owner", DEMO_PASSWORD, f"store owner: /console/{store.slug}/events/")
+            DemoLogin("owner", DEMO_PASSWORD, f"store owner: the console at /console/{store.slug}/")
         )
 
         _admin, created = _account_get_or_create(

@@ -19,10 +19,10 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from accounts.models import Units, User
-from leaderboards.models import SMASH_RANGE, Event, EventEntry, EventState
+from leaderboards.models import Event, EventEntry, EventState
 from retailers.models import CustomerLink, Retailer
 from shots.metrics import METRICS_BY_NAME, format_value
-from shots.models import COUNTED, Club, RecordMetric, Shot
+from shots.models import COUNTED, Club, Shot, record_value_present
 
 DEFAULT_BOARD_LIMIT = 50
 KIOSK_BOARD_LIMIT = 10
@@ -102,24 +102,16 @@ def _qualifying_shots(event: Event, *, division: str | None) -> QuerySet[Shot]:
         entrants = entrants.filter(division=division)
     shots = Shot.objects.filter(
         COUNTED,
+        record_value_present(event.metric),
         retailer_id=event.retailer_id,
         hit_at__gte=event.starts_at,
         hit_at__lt=event.ends_at,
         golfer__in=entrants.values("golfer"),
-        **{f"{event.metric}__isnull": False},
     )
     if event.club:
         shots = shots.filter(club=event.club)
     if event.verified_only:
         shots = shots.filter(verified_at__isnull=False)
-    if event.metric == RecordMetric.SMASH_FACTOR:
-        low, high = SMASH_RANGE
-        shots = shots.filter(
-            ball_speed__isnull=False,
-            club_speed__isnull=False,
-            smash_factor__gte=low,
-            smash_factor__lte=high,
-        )
     return shots
 
 

@@ -17,14 +17,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from shots.metrics import METRICS_BY_NAME
-from shots.models import Club, RecordMetric
+from shots.models import RECORD_SMASH_RANGE, Club, RecordMetric
 
 MAX_ATTEMPTS = 50
 MAX_DIVISIONS = 12
 DIVISION_NAME_MAX_LENGTH = 40
-# The same plausibility rule as the store boards: a smash factor is only
-# trusted when both speeds were measured and the ratio is physically possible.
-SMASH_RANGE = (1.0, 1.6)
 
 
 class AttemptRule(models.TextChoices):
@@ -193,7 +190,7 @@ class Event(models.Model):
         if self.verified_only:
             rules.append("Only shots verified by store staff count: ask staff to check your shot.")
         if self.metric == RecordMetric.SMASH_FACTOR:
-            low, high = SMASH_RANGE
+            low, high = RECORD_SMASH_RANGE
             rules.append(
                 "Smash factor counts only when both ball and club speed were measured "
                 f"and it is between {low:.2f} and {high:.2f}."

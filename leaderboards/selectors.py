@@ -32,7 +32,7 @@ from django.utils import timezone
 from accounts.models import User
 from retailers.models import CustomerLink, Retailer
 from shots.metrics import RECORD_METRICS
-from shots.models import COUNTED, Club, Shot
+from shots.models import COUNTED, Club, Shot, record_value_present
 
 BOARD_METRICS: tuple[str, ...] = RECORD_METRICS
 BOARD_PERIODS: tuple[str, ...] = ("today", "week", "month", "year", "all")
@@ -45,10 +45,6 @@ PERIOD_LABELS: dict[str, str] = {
     "all": "All time",
 }
 DEFAULT_LIMIT = 50
-
-# A smash factor only counts when both speeds were measured and the ratio is
-# physically possible; a typed-in 1.9 must not top the board.
-SMASH_RANGE = (1.0, 1.6)
 
 
 class BoardParameterError(ValueError):
@@ -132,7 +128,7 @@ def eligible_shots(
     end: datetime | None,
 ) -> QuerySet[Shot]:
     """Every shot that may stand on the board, before picking each golfer's best."""
-    shots = Shot.objects.filter(COUNTED, **{f"{metric}__isnull": False})
+    shots = Shot.objects.filter(COUNTED, record_value_present(metric))
     if retailer is None:
         # A verified-only store's shots count on the all-stores board too,
         # but only once verified, or its rule could be sidestepped there.
@@ -152,14 +148,6 @@ def eligible_shots(
         shots = shots.filter(club=club)
     if start is not None and end is not None:
         shots = shots.filter(hit_at__gte=start, hit_at__lt=end)
-    if metric == "smash_factor":
-        low, high = SMASH_RANGE
-        shots = shots.filter(
-            ball_speed__isnull=False,
-            club_speed__isnull=False,
-            smash_factor__gte=low,
-            smash_factor__lte=high,
-        )
     return shots
 
 

@@ -38,17 +38,13 @@ from shots.images import (
     shrink_upload,
 )
 from shots.metrics import METRIC_NAMES, METRICS, RECORD_METRICS, Metric
-from shots.models import CLUB_ORDER, Club, PersonalBest, Shot, ShotSource, ShotStatus
+from shots.models import CLUB_ORDER, Club, PersonalBest, Shot, ShotSource
 from shots.validation import hard_range_message
 
 # Phones and launch-monitor PCs drift; a shot stamped a little ahead of our
 # clock is still a shot from now, not one from the future.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
 IDEMPOTENCY_KEY_MAX_LENGTH = Shot._meta.get_field("client_token").max_length
-# Shots whose photo is still being read: the analysis task will write the
-# values, so a correction now would be silently overwritten.
-ANALYSIS_IN_PROGRESS = (ShotStatus.RECEIVED, ShotStatus.QUEUED, ShotStatus.ANALYZING)
-
 CLUB_ERROR_MESSAGES = {
     "invalid_choice": f'"{{input}}" is not a club. Use one of: {", ".join(Club.values)}.',
     "required": f"Say which club hit the shot: one of {', '.join(Club.values)}.",
@@ -375,22 +371,18 @@ class ShotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     )
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         shot = self.get_object()
-        if shot.status in ANALYSIS_IN_PROGRESS:
-            return Response(
-                {
-                    "detail": "This shot's photo is still being read; correct it once analysis has finished."
-                },
-                status=status.HTTP_409_CONFLICT,
-            )
         serializer = self.get_serializer(shot, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        services.shot_update(
-            shot=shot,
-            club=data.get("club", shot.club),
-            metrics=data["metrics"],
-            hit_at=data.get("hit_at"),
-        )
+        try:
+            services.shot_update(
+                shot=shot,
+                club=data.get("club", shot.club),
+                metrics=data["metrics"],
+                hit_at=data.get("hit_at"),
+            )
+        except services.ShotBusy as busy:
+            return Response({"detail": str(busy)}, status=status.HTTP_409_CONFLICT)
         return Response(ShotSerializer(shot, context=self.get_serializer_context()).data)
 
     @extend_schema(summary="Delete a shot; personal bests roll back to the next best shot")

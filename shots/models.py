@@ -61,6 +61,26 @@ COUNTED_STATUSES = (ShotStatus.ANALYZED, ShotStatus.CONFIRMED)
 # value rejected by a hard range, and not excluded by store staff.
 COUNTED = Q(status__in=COUNTED_STATUSES, has_rejected_values=False, is_excluded=False) & ~Q(club="")
 
+# A smash factor stands as a record (personal best, board, event) only when
+# both speeds were measured and the ratio is physically possible: a typed-in
+# 1.9, or a chip at 0.8, must not top a board.
+RECORD_SMASH_RANGE = (1.0, 1.6)
+
+
+def record_value_present(metric: str) -> Q:
+    """Shots whose ``metric`` can stand as a record: measured, and for smash, plausible."""
+    present = Q(**{f"{metric}__isnull": False})
+    if metric == "smash_factor":
+        low, high = RECORD_SMASH_RANGE
+        present &= Q(
+            ball_speed__isnull=False,
+            club_speed__isnull=False,
+            smash_factor__gte=low,
+            smash_factor__lte=high,
+        )
+    return present
+
+
 # A photo waiting for the analyser: the sweeper watches these for stalls.
 PENDING_STATUSES = (ShotStatus.RECEIVED, ShotStatus.QUEUED, ShotStatus.ANALYZING)
 

@@ -42,6 +42,7 @@ from shots.models import (
     ShotReview,
     ShotSource,
     ShotStatus,
+    record_value_present,
 )
 from shots.validation import check_values
 
@@ -50,16 +51,6 @@ logger = logging.getLogger(__name__)
 
 class ShotBusy(Exception):
     """The shot is being analysed and cannot be changed by hand just now."""
-
-
-@dataclass(frozen=True)
-class RecordChange:
-    """A personal best that a write set or improved."""
-
-    club: str
-    metric: str
-    value: float
-    previous: float | None
 
 
 def _derive_smash(values: dict[str, float | None], flags: dict[str, list[str]]) -> None:
@@ -151,7 +142,7 @@ def shot_update(
     club: str,
     metrics: dict[str, float | None],
     hit_at: datetime | None = None,
-) -> list[RecordChange]:
+) -> None:
     """Correct (and so confirm) a shot's club, time or numbers; personal bests follow.
 
     Refused while a photo is being analysed: the analyser would overwrite it.
@@ -169,12 +160,11 @@ def shot_update(
     shot.has_rejected_values = False
     with transaction.atomic():
         shot.save()
-        changes = personal_bests_recompute(golfer=shot.golfer, club=shot.club)
+        personal_bests_recompute(golfer=shot.golfer, club=shot.club)
         if previous_club != shot.club:
             personal_bests_recompute(golfer=shot.golfer, club=previous_club)
         board_versions_bump_on_commit(retailer_ids=[shot.retailer_id])
         analytics_versions_bump_on_commit(golfer_ids=[shot.golfer_id])
-    return changes
 
 
 def shot_delete(*, shot: Shot) -> None:
@@ -192,24 +182,19 @@ def shot_delete(*, shot: Shot) -> None:
             transaction.on_commit(lambda: storage.delete(image_name))
 
 
-def personal_bests_recompute(*, golfer: User, club: str) -> list[RecordChange]:
+def personal_bests_recompute(*, golfer: User, club: str) -> None:
     """Rebuild the golfer's personal bests with one club from counted shots.
 
-    Returns the records that were set or improved, for a "new PB" message.
     Locks the golfer's row so two writes for one golfer cannot interleave.
     """
     with transaction.atomic():
         get_user_model().objects.select_for_update().filter(pk=golfer.pk).first()
         current = {pb.metric: pb for pb in PersonalBest.objects.filter(golfer=golfer, club=club)}
         counted = Shot.objects.counted().filter(golfer=golfer, club=club)
-        changes: list[RecordChange] = []
         for metric in RECORD_METRICS:
-            candidates = counted.filter(**{f"{metric}__isnull": False})
-            if metric == "smash_factor":
-                # A smash record needs both speeds measured, not a typed ratio.
-                candidates = candidates.filter(ball_speed__isnull=False, club_speed__isnull=False)
             best = (
-                candidates.order_by(F(metric).desc(), "hit_at", "id")
+                counted.filter(record_value_present(metric))
+                .order_by(F(metric).desc(), "hit_at", "id")
                 .values("id", metric, "hit_at")
                 .first()
             )
@@ -228,15 +213,11 @@ def personal_bests_recompute(*, golfer: User, club: str) -> list[RecordChange]:
                     shot_id=best["id"],
                     hit_at=best["hit_at"],
                 )
-                changes.append(RecordChange(club, metric, value, None))
             elif record.shot_id != best["id"] or record.value != value:
-                if value > record.value:
-                    changes.append(RecordChange(club, metric, value, record.value))
                 record.value = value
                 record.shot_id = best["id"]
                 record.hit_at = best["hit_at"]
                 record.save(update_fields=["value", "shot", "hit_at", "updated_at"])
-    return changes
 
 
 # --- Photos and analysis ------------------------------------------------------

@@ -16,7 +16,6 @@ import email.utils
 import functools
 import json
 import math
-import re
 import time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -24,9 +23,10 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 
 from shots.analysis.base import AnalysisOutput, PermanentAnalyserError, TransientAnalyserError
+from shots.analysis.labels import club_from_text
 from shots.analysis.units import UnknownUnitError, to_canonical
 from shots.metrics import METRIC_NAMES
-from shots.models import Club, Shot
+from shots.models import Shot
 
 if TYPE_CHECKING:
     import httpx2
@@ -108,38 +108,6 @@ def answer_schema() -> dict[str, Any]:
         "required": list(properties),
         "additionalProperties": False,
     }
-
-
-_IRON = re.compile(r"^(?:([2-9])(?:i|iron)|i([2-9]))$")
-_WOOD = re.compile(r"^(?:([357])(?:w|wood|fw)|(?:w|fw)([357]))$")
-_HYBRID = re.compile(r"^(?:([2-5])(?:h|hy|hyb|hybrid)|(?:h|hy)([2-5]))$")
-_NAMED_CLUBS = {
-    **dict.fromkeys(("driver", "dr", "drv", "1w", "1wood"), Club.DRIVER),
-    **dict.fromkeys(("pw", "pitchingwedge", "pitching"), Club.PITCHING_WEDGE),
-    # Approach wedge is another name for the gap wedge.
-    **dict.fromkeys(("gw", "gapwedge", "gap", "aw", "approachwedge"), Club.GAP_WEDGE),
-    **dict.fromkeys(("sw", "sandwedge", "sand"), Club.SAND_WEDGE),
-    **dict.fromkeys(("lw", "lobwedge", "lob"), Club.LOB_WEDGE),
-    **dict.fromkeys(("putter", "pt", "putt"), Club.PUTTER),
-}
-
-
-def club_from_screen_text(text: str | None) -> str | None:
-    """``"7 Iron"`` -> ``"7i"``; ``"Dr"`` -> ``"driver"``; anything unsure -> None.
-
-    Deliberately conservative: a bare loft such as "52°" could be a gap or a
-    sand wedge, so it maps to nothing and the golfer picks the club.
-    """
-    if not text:
-        return None
-    word = re.sub(r"[\s\-_.]", "", text.lower())
-    if word in _NAMED_CLUBS:
-        return _NAMED_CLUBS[word].value
-    for pattern, suffix in ((_IRON, "i"), (_WOOD, "w"), (_HYBRID, "h")):
-        match = pattern.match(word)
-        if match:
-            return f"{match[1] or match[2]}{suffix}"
-    return None
 
 
 def retry_after_seconds(headers: httpx2.Headers) -> float | None:
@@ -317,7 +285,7 @@ class OpenAIAnalyser:
                 estimated.add(name)
         return AnalysisOutput(
             values=values,
-            club=club_from_screen_text(answer["club"]),
+            club=club_from_text(answer["club"]) if answer["club"] else None,
             units_seen=units_seen,
             estimated=estimated,
             raw=answer,

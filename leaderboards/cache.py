@@ -154,3 +154,13 @@ def store_by_slug(slug: str) -> Retailer | None:
         if store is not None:
             cache.set(key, store, STORE_CACHE_SECONDS)
     return store
+
+
+def stores_for_boards() -> list[Retailer]:
+    """Every store, by name, for the board page's store filter; cached like store_by_slug."""
+    key = "lb:stores"
+    stores = cache.get(key)
+    if stores is None:
+        stores = list(Retailer.objects.order_by("name"))
+        cache.set(key, stores, STORE_CACHE_SECONDS)
+    return stores

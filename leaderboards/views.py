@@ -27,6 +27,7 @@ from leaderboards.cache import (
     cached_board_output,
     cached_output,
     store_by_slug,
+    stores_for_boards,
 )
 from leaderboards.selectors import (
     DEFAULT_LIMIT,
@@ -251,7 +252,7 @@ def _board_query(choice: BoardChoice) -> str:
 
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
-    form = BoardFilterForm(request.GET, stores=list(Retailer.objects.order_by("name")))
+    form = BoardFilterForm(request.GET, stores=stores_for_boards())
     choice = form.choice()
     return render(
         request,
@@ -267,7 +268,7 @@ def board(request: HttpRequest) -> HttpResponse:
 @require_GET
 def board_partial(request: HttpRequest) -> HttpResponse:
     """The board region alone, for the filters' htmx requests."""
-    form = BoardFilterForm(request.GET, stores=list(Retailer.objects.order_by("name")))
+    form = BoardFilterForm(request.GET, stores=stores_for_boards())
     choice = form.choice()
     response = render(request, "leaderboards/_board_region.html", _board_region(request, choice))
     # The address bar shows the full page's URL, so a reload or a shared link works.

@@ -119,3 +119,11 @@ def test_another_golfers_shots_do_not_affect_my_records(golfer):
     add(other, carry=300)
 
     assert record(golfer, "driver", "carry").value == 220
+
+
+def test_an_implausible_smash_factor_is_not_a_record(golfer):
+    # A soft chip (ball 40, club 50: 0.8) is a real shot but no smash record.
+    add(golfer, "sw", ball_speed=40, club_speed=50)
+
+    assert record(golfer, "sw", "ball_speed").value == 40
+    assert record(golfer, "sw", "smash_factor") is None

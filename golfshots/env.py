@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -92,6 +93,18 @@ class Env:
         if value is None:
             return list(default or [])
         return [item.strip() for item in value.split(",") if item.strip()]
+
+    def networks(self, name: str) -> list[IPv4Network | IPv6Network]:
+        """Comma-separated addresses or CIDR ranges (``10.0.0.0/8, ::1``)."""
+        networks: list[IPv4Network | IPv6Network] = []
+        for item in self.list(name):
+            try:
+                networks.append(ip_network(item, strict=False))
+            except ValueError:
+                raise ImproperlyConfigured(
+                    f"{name} has {item!r}, which is not an IP address or a range like 10.0.0.0/8."
+                ) from None
+        return networks
 
     def url(self, name: str, *, schemes: set[str], default: str = "") -> str:
         value = self._raw(name)

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.functional import empty
+
+from golfshots import monitoring
+from golfshots.logs import new_request_id, request_id_bound
 
 logger = logging.getLogger(__name__)
+request_logger = logging.getLogger("golfshots.request")
 
 RETRY_AFTER_SECONDS = 5
 FALLBACK_BODY = "The service is briefly unavailable. Please try again in a moment.\n"
@@ -42,3 +48,49 @@ class DatabaseUnavailableMiddleware:
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         response["Cache-Control"] = "no-store"
         return response
+
+
+class RequestLogMiddleware:
+    """One log line per request, under a request id the response also carries.
+
+    Outermost in MIDDLEWARE, so the duration covers every other middleware
+    and the id is bound before anything else logs. The id is the caller's
+    X-Request-ID when it looks like one (a router or a client retrying),
+    otherwise a new one; analyze_shot receives it with the shot.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = new_request_id(request.headers.get("X-Request-ID", ""))
+        started = time.perf_counter()
+        with request_id_bound(request_id):
+            response = self.get_response(request)
+            duration_ms = (time.perf_counter() - started) * 1000
+            response["X-Request-ID"] = request_id
+            request_logger.info(
+                "%s %s %s %.0fms",
+                request.method,
+                request.path,
+                response.status_code,
+                duration_ms,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round(duration_ms, 1),
+                    "user_id": _user_id(request),
+                },
+            )
+            monitoring.observe_process(role="web")
+        return response
+
+
+def _user_id(request: HttpRequest) -> int | None:
+    user = getattr(request, "user", None)
+    # request.user is lazy: a page that never looked at it must not pay a
+    # session and user query just for the log line.
+    if user is None or getattr(user, "_wrapped", None) is empty:
+        return None
+    return user.pk if user.is_authenticated else None

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "golfshots.middleware.RequestLogMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -213,6 +214,9 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 2}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# The worker logs through LOGGING above (JSON in production, with request ids)
+# instead of Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # --- REST API --------------------------------------------------------------
 
@@ -275,14 +279,43 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- Logging ---------------------------------------------------------------
 
+# JSON lines in production (one object per line, for the platform's log
+# search); readable lines on a developer's terminal. Every record carries the
+# request id of the request or task it belongs to (golfshots/logs.py).
+LOG_FORMAT = env.choice(
+    "LOG_FORMAT", choices={"json", "plain"}, default="plain" if DEBUG else "json"
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "golfshots.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "golfshots.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # RequestLogMiddleware writes one line per request, with the request id
+        # and the user; Django's own line for 4xx/5xx would say it twice.
+        "django.request": {"level": "ERROR"},
+    },
 }
+
+# --- Metrics -----------------------------------------------------------------
+
+# /metrics (golfshots.views.metrics) answers a scraper that sends
+# "Authorization: Bearer <METRICS_TOKEN>" or comes from METRICS_ALLOWED_IPS.
+# With neither set it is open in debug and absent (404) in production.
+METRICS_TOKEN = env.str("METRICS_TOKEN")
+METRICS_ALLOWED_IPS = env.networks("METRICS_ALLOWED_IPS")
 
 # --- golfshots ---------------------------------------------------------------
 

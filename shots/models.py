@@ -214,6 +214,14 @@ class Shot(models.Model):
                 condition=COUNTED & Q(retailer__isnull=False),
                 name="shot_board_club_recent",
             ),
+            # The /metrics gauges (golfshots.monitoring.DatabaseCollector) and the
+            # sweeper: shots still in the pipeline or waiting for review, a
+            # small slice of the table, counted per status with the oldest.
+            models.Index(
+                fields=["status", "created_at"],
+                condition=Q(status__in=["received", "queued", "analyzing", "needs_review"]),
+                name="shot_pipeline_open",
+            ),
         ]
 
     def __str__(self) -> str:

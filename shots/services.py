@@ -19,6 +19,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from golfshots import monitoring
+from golfshots.logs import current_request_id
 from leaderboards.cache import board_versions_bump_on_commit
 from retailers.models import Retailer
 from shots.analysis import get_analyser
@@ -47,6 +49,7 @@ from shots.models import (
 from shots.validation import check_values
 
 logger = logging.getLogger(__name__)
+analysis_logger = logging.getLogger("golfshots.analysis")
 
 
 class ShotBusy(Exception):
@@ -127,6 +130,7 @@ def shot_create_manual(
             personal_bests_recompute(golfer=golfer, club=shot.club)
             board_versions_bump_on_commit(retailer_ids=[shot.retailer_id])
             analytics_versions_bump_on_commit(golfer_ids=[golfer.pk])
+            transaction.on_commit(lambda: monitoring.observe_shot_recorded(source=source))
     except IntegrityError:
         # Two submits with one token raced past the check above.
         existing = Shot.objects.filter(golfer=golfer, client_token=client_token).first()
@@ -259,6 +263,9 @@ def shot_create_from_photo(
             shot.save()
             shot_id = shot.pk
             transaction.on_commit(lambda: analysis_enqueue(shot_id=shot_id))
+            transaction.on_commit(
+                lambda: monitoring.observe_shot_recorded(source=ShotSource.PHOTO)
+            )
     except BaseException:
         shot.image.storage.delete(shot.image.name)
         existing = _existing_photo_shot(golfer=golfer, photo=photo, client_token=client_token)
@@ -283,7 +290,9 @@ def analysis_enqueue(*, shot_id: int) -> bool:
     from shots.tasks import analyze_shot  # tasks import this module
 
     try:
-        analyze_shot.delay(shot_id)
+        # The uploading request's id travels with the task, so the analysis
+        # log line can be found from the upload's.
+        analyze_shot.delay(shot_id, request_id=current_request_id())
     except Exception:
         # The shot is safely stored as received; requeue_stuck_shots retries it.
         logger.warning("Could not enqueue analysis of shot %s", shot_id, exc_info=True)
@@ -301,6 +310,7 @@ class AnalysisRun:
     claimed: bool
     outcome: str = ""
     retry_after: float | None = None
+    analysis: ShotAnalysis | None = None
 
 
 def shot_analyze(*, shot_id: int, analyser: Analyser | None = None) -> AnalysisRun:
@@ -328,14 +338,51 @@ def shot_analyze(*, shot_id: int, analyser: Analyser | None = None) -> AnalysisR
             image = image_file.read()
         output = analyser.analyse(image)
     except TransientAnalyserError as error:
-        return _record_transient_failure(shot, analyser, error, started)
+        run = _record_transient_failure(shot, analyser, error, started)
     except AnalyserError as error:
-        return _record_failure(shot, analyser, error, started, raw=error.raw)
+        run = _record_failure(shot, analyser, error, started, raw=error.raw)
     except Exception as error:
         # An analyser bug must not strand the shot in "analyzing".
         logger.exception("Analyser %s crashed on shot %s", analyser.name, shot_id)
-        return _record_failure(shot, analyser, error, started)
-    return _store_analysis_result(shot, analyser, output, started)
+        run = _record_failure(shot, analyser, error, started)
+    else:
+        run = _store_analysis_result(shot, analyser, output, started)
+    if run.analysis is not None:
+        _report_analysis(run.analysis)
+    return run
+
+
+def _report_analysis(analysis: ShotAnalysis) -> None:
+    """The attempt's metrics and its one log line, once its row is committed."""
+    monitoring.observe_analysis(
+        analyser=analysis.analyser,
+        outcome=analysis.outcome,
+        duration_seconds=analysis.duration_ms / 1000,
+        model=analysis.model,
+        tokens_in=analysis.tokens_in,
+        tokens_out=analysis.tokens_out,
+        cost=analysis.cost,
+    )
+    analysis_logger.info(
+        "analysis of shot %s: %s (%s, attempt %s, %s ms)",
+        analysis.shot_id,
+        analysis.outcome,
+        analysis.analyser,
+        analysis.attempt,
+        analysis.duration_ms,
+        extra={
+            "shot_id": analysis.shot_id,
+            "attempt": analysis.attempt,
+            "analyser": analysis.analyser,
+            "model": analysis.model,
+            "outcome": analysis.outcome,
+            "duration_ms": analysis.duration_ms,
+            "tokens_in": analysis.tokens_in,
+            "tokens_out": analysis.tokens_out,
+            "cost_usd": str(analysis.cost),
+            "error": analysis.error,
+        },
+    )
 
 
 def _claim_still_held(shot: Shot) -> bool:
@@ -358,11 +405,11 @@ def _record_failure(
     with transaction.atomic():
         if not _claim_still_held(shot):
             return AnalysisRun(claimed=False)
-        _record_analysis(
+        analysis = _record_analysis(
             shot, analyser, started, outcome=AnalysisOutcome.FAILED, error=error, raw=raw
         )
         _set_status(shot, ShotStatus.FAILED)
-    return AnalysisRun(claimed=True, outcome=AnalysisOutcome.FAILED)
+    return AnalysisRun(claimed=True, outcome=AnalysisOutcome.FAILED, analysis=analysis)
 
 
 def _store_analysis_result(
@@ -401,7 +448,7 @@ def _store_analysis_result(
             shot.source_device = output.device[: Shot._meta.get_field("source_device").max_length]
         shot.status = ShotStatus(outcome.value)
         shot.save()
-        _record_analysis(
+        analysis = _record_analysis(
             shot,
             analyser,
             started,
@@ -415,7 +462,7 @@ def _store_analysis_result(
             analytics_versions_bump_on_commit(golfer_ids=[shot.golfer_id])
         if shot.is_counted:
             board_versions_bump_on_commit(retailer_ids=[shot.retailer_id])
-    return AnalysisRun(claimed=True, outcome=outcome)
+    return AnalysisRun(claimed=True, outcome=outcome, analysis=analysis)
 
 
 def _record_transient_failure(

@@ -122,19 +122,6 @@ def test_readyz_refuses_other_methods(client):
     assert client.post("/readyz").status_code == 405
 
 
-@pytest.mark.django_db
-def test_metrics_serves_prometheus_text(client):
-    client.get("/healthz")
-
-    response = client.get("/metrics")
-
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/plain")
-    text = response.content.decode()
-    assert "# TYPE django_http_requests_before_middlewares_total counter" in text
-    assert "django_http_responses_total_by_status_total" in text
-
-
 @pytest.mark.urls(__name__)
 def test_a_lost_database_connection_answers_503_with_retry_after(client):
     response = client.get("/test/database-down/")

@@ -213,9 +213,10 @@ def test_gunicorn_refuses_a_malformed_port(tmp_path):
     assert "PORT='80x' is not a whole number." in result.stderr
 
 
-# env.str("NAME", env.bool("NAME", ... as written in settings.py and gunicorn.conf.py.
+# env.str("NAME", env.bool("NAME", ... as written in settings.py, gunicorn.conf.py
+# and golfshots/worker.py.
 ENV_READ = re.compile(
-    r"""\benv\.(?:str|bool|int|float|decimal|list|url|choice)\(\s*["']([A-Z][A-Z0-9_]*)["']"""
+    r"""\benv\.(?:str|bool|int|float|decimal|list|networks|url|choice)\(\s*["']([A-Z][A-Z0-9_]*)["']"""
 )
 # _price_per_mtok("NAME", ...): a settings-local helper that reads a variable by name.
 HELPER_READ = re.compile(r"""\b_[a-z0-9_]+\(\s*["']([A-Z][A-Z0-9_]*)["']""")
@@ -227,6 +228,7 @@ def test_every_environment_variable_read_is_documented():
     settings_source = (REPO / "golfshots" / "settings.py").read_text()
     read = set(ENV_READ.findall(settings_source)) | set(HELPER_READ.findall(settings_source))
     read |= set(ENV_READ.findall((REPO / "gunicorn.conf.py").read_text()))
+    read |= set(ENV_READ.findall((REPO / "golfshots" / "worker.py").read_text()))
     read |= set(PROCFILE_VARIABLE.findall((REPO / "Procfile").read_text()))
     documented = set(
         re.findall(

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -28,6 +32,7 @@ from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from PIL import Image
+from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
@@ -162,7 +167,8 @@ def start_worker(
     """Start workers on demand; every one is killed at teardown, pass or fail."""
     workers: list[Worker] = []
 
-    def start(*, concurrency: int = 1) -> Worker:
+    def start(*, concurrency: int = 1, procfile: bool = False, **extra_env: str) -> Worker:
+        """A worker; ``procfile=True`` starts it as the Procfile does (python -m golfshots.worker)."""
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "golfshots.settings",
@@ -178,21 +184,29 @@ def start_worker(
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "ANALYSIS_MAX_ATTEMPTS": str(settings.ANALYSIS_MAX_ATTEMPTS),
             "PYTHONUNBUFFERED": "1",
+            **extra_env,
         }
+        if procfile:
+            command = [sys.executable, "-m", "golfshots.worker"]
+            env["WORKER_CONCURRENCY"] = str(concurrency)
+        else:
+            command = [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "golfshots",
+                "worker",
+                "-Q",
+                "analysis,default",
+                "--concurrency",
+                str(concurrency),
+            ]
         log_path = tmp_path / f"worker-{len(workers) + 1}.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
                 [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "golfshots",
-                    "worker",
-                    "-Q",
-                    "analysis,default",
-                    "--concurrency",
-                    str(concurrency),
+                    *command,
                     "--pool",
                     "prefork",
                     "-l",
@@ -239,6 +253,19 @@ def screen_photo() -> ShrunkImage:
     return shrink_upload(SimpleUploadedFile("screen.jpg", output.getvalue(), "image/jpeg"))
 
 
+def upload_through_the_api(golfer, *, headers: dict[str, str] | None = None):
+    api = APIClient()
+    api.force_authenticate(golfer)
+    photo = io.BytesIO()
+    Image.new("RGB", (800, 600), "teal").save(photo, "JPEG")
+    return api.post(
+        "/api/v1/shots/",
+        {"image": SimpleUploadedFile("screen.jpg", photo.getvalue(), "image/jpeg")},
+        format="multipart",
+        headers=headers or {},
+    )
+
+
 def status_of(shot: Shot) -> str:
     return Shot.objects.values_list("status", flat=True).get(pk=shot.pk)
 
@@ -246,16 +273,7 @@ def status_of(shot: Shot) -> str:
 def test_a_worker_analyses_a_photo_uploaded_through_the_api(start_worker, golfer, fake_openai):
     fake_openai.enqueue(fake.good_answer(SCREEN, request_id="req_worker"))
     worker = start_worker()
-    api = APIClient()
-    api.force_authenticate(golfer)
-    photo = io.BytesIO()
-    Image.new("RGB", (800, 600), "teal").save(photo, "JPEG")
-
-    response = api.post(
-        "/api/v1/shots/",
-        {"image": SimpleUploadedFile("screen.jpg", photo.getvalue(), "image/jpeg")},
-        format="multipart",
-    )
+    response = upload_through_the_api(golfer)
 
     assert response.status_code == 201, response.json()
     shot = Shot.objects.get(pk=response.json()["id"])
@@ -271,6 +289,70 @@ def test_a_worker_analyses_a_photo_uploaded_through_the_api(start_worker, golfer
     assert (analysis.outcome, analysis.request_id) == (AnalysisOutcome.ANALYZED, "req_worker")
     assert len(fake_openai.requests) == 1
     wait_for(lambda: worker.outcomes() == ["analyzed"], timeout=5, what="the log", worker=worker)
+
+
+def test_the_procfile_worker_serves_its_metrics_and_logs_the_uploads_request_id(
+    start_worker, golfer, fake_openai, tmp_path
+):
+    fake_openai.enqueue(fake.good_answer(SCREEN, prompt_tokens=1000, completion_tokens=200))
+    port = free_port()
+    worker = start_worker(
+        procfile=True,
+        WORKER_METRICS_PORT=str(port),
+        METRICS_TOKEN="worker-scrape-token",
+        LOG_FORMAT="json",
+        PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "worker-metrics"),
+    )
+    response = upload_through_the_api(golfer, headers={"X-Request-ID": "upload-from-the-web-0001"})
+
+    assert response.status_code == 201, response.json()
+    shot = Shot.objects.get(pk=response.json()["id"])
+    wait_for(
+        lambda: status_of(shot) == ShotStatus.ANALYZED,
+        timeout=ANALYSIS_SECONDS,
+        what="the worker to analyse the shot",
+        worker=worker,
+    )
+    wait_for(lambda: worker.outcomes() == ["analyzed"], timeout=5, what="the log", worker=worker)
+    analysis_lines = [
+        json.loads(line)
+        for line in worker.log().splitlines()
+        if line.startswith("{") and '"golfshots.analysis"' in line
+    ]
+    assert [(line["request_id"], line["shot_id"]) for line in analysis_lines] == [
+        ("upload-from-the-web-0001", shot.pk)
+    ]
+
+    refused = urllib.request.Request(f"http://127.0.0.1:{port}/metrics")
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(refused, timeout=5)
+    assert error.value.code == 401
+    scrape = urllib.request.Request(
+        f"http://127.0.0.1:{port}/metrics",
+        headers={"Authorization": "Bearer worker-scrape-token"},
+    )
+    with urllib.request.urlopen(scrape, timeout=5) as answer:
+        samples = {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(answer.read().decode())
+            for sample in family.samples
+        }
+    assert (
+        samples[("golfshots_analyses_total", (("analyser", "openai"), ("outcome", "analyzed")))]
+        == 1
+    )
+    assert (
+        samples[("golfshots_openai_tokens_total", (("kind", "input"), ("model", "gpt-4o-mini")))]
+        == 1000
+    )
+    memory = samples[("golfshots_process_resident_memory_bytes", (("role", "worker"),))]
+    assert 20 * 2**20 < memory < 2 * 2**30
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def test_a_worker_killed_mid_analysis_loses_nothing_and_the_sweeper_finishes_it(

@@ -94,3 +94,30 @@ def _user_id(request: HttpRequest) -> int | None:
     if user is None or getattr(user, "_wrapped", None) is empty:
         return None
     return user.pk if user.is_authenticated else None
+
+
+class PlatformEndpointsMiddleware:
+    """Answer /healthz, /readyz and /metrics before host checks and HTTPS redirects.
+
+    The platform's health checker and Prometheus reach each instance by its
+    private address, which is not (and should not be) in ALLOWED_HOSTS, and
+    over plain HTTP inside the platform. These views build nothing from the
+    Host header (no links, no redirects), so answering them for any host is
+    safe; /metrics keeps its own token check.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        from golfshots import health, views
+
+        self.endpoints: dict[str, Callable[[HttpRequest], HttpResponse]] = {
+            "/healthz": health.healthz,
+            "/readyz": health.readyz,
+            "/metrics": views.metrics,
+        }
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        endpoint = self.endpoints.get(request.path_info)
+        if endpoint is not None:
+            return endpoint(request)
+        return self.get_response(request)

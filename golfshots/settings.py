@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "golfshots.middleware.RequestLogMiddleware",
+    "golfshots.middleware.PlatformEndpointsMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -188,8 +189,54 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(VAR_DIR / "media")))
+
+
+def _s3_media(bucket: str) -> dict:
+    """Shot photos in a private bucket, so web and worker processes share no disk.
+
+    Credentials are not read here: boto3 finds AWS_ACCESS_KEY_ID and
+    AWS_SECRET_ACCESS_KEY in the environment, or the platform's instance role.
+    """
+    from botocore.config import Config as BotoConfig  # only S3 deployments pay for botocore
+
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": env.url("AWS_S3_ENDPOINT_URL", schemes={"http", "https"}) or None,
+            "region_name": env.str("AWS_S3_REGION_NAME") or None,
+            # A prefix, so the bucket can hold other things and a copy of
+            # MEDIA_ROOT lands under the same names.
+            "location": "media",
+            # No ACL: objects stay private to the bucket owner. Browsers get a
+            # photo only through shots/photos.py, as a short-lived signed URL.
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", 60, minimum=1),
+            "client_config": BotoConfig(
+                # botocore presigns with the legacy SigV2 against a custom
+                # endpoint; SigV4 is what every region and provider accepts.
+                signature_version="s3v4",
+                # botocore waits 60 s per try by default: an upload request
+                # would hold a web worker for minutes while S3 hangs.
+                connect_timeout=5,
+                read_timeout=20,
+                retries={"mode": "standard", "max_attempts": 3},
+            ),
+            # Names are random already; never replace another shot's photo.
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "private, max-age=3600"},
+        },
+    }
+
+
+_MEDIA_BUCKET = env.str("AWS_STORAGE_BUCKET_NAME")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        _s3_media(_MEDIA_BUCKET)
+        if _MEDIA_BUCKET
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -262,8 +309,8 @@ SPECTACULAR_SETTINGS = {
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-# Load balancers and scrapers talk plain HTTP inside the platform.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+# /healthz, /readyz and /metrics answer plain HTTP inside the platform: they
+# are served by golfshots.middleware.PlatformEndpointsMiddleware, ahead of the redirect.
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0 if DEBUG else 60 * 60 * 24 * 365, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)

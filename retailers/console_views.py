@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -40,6 +40,7 @@ from shots.forms import PhotoUploadForm, ShotForm
 from shots.images import ImageRejected, check_request_size
 from shots.metrics import METRICS, METRICS_BY_NAME, RECORD_METRICS, format_value
 from shots.models import Shot
+from shots.photos import photo_response
 
 SHOTS_PER_PAGE = 25
 CUSTOMERS_PER_PAGE = 50
@@ -223,16 +224,22 @@ def record(request: HttpRequest, store: Retailer, golfer_id: int) -> HttpRespons
         photo_form = PhotoUploadForm(request.POST, request.FILES, golfer=customer)
         photo_form.fields.pop("retailer", None)
         if photo_form.is_valid():
-            shot, _created = shot_services.shot_create_from_photo(
-                golfer=customer,
-                photo=photo_form.shrunk,
-                club=photo_form.cleaned_data["club"],
-                retailer=store,
-                client_token=photo_form.cleaned_data["client_token"],
-            )
-            messages.success(request, "Photo received; it is being read now.")
-            return redirect("console:shot", store.slug, shot.pk)
-        status = 400
+            try:
+                shot, _created = shot_services.shot_create_from_photo(
+                    golfer=customer,
+                    photo=photo_form.shrunk,
+                    club=photo_form.cleaned_data["club"],
+                    retailer=store,
+                    client_token=photo_form.cleaned_data["client_token"],
+                )
+            except shot_services.PhotoStorageUnavailable as outage:
+                photo_form.add_error(None, outage.message)
+                status = 503
+            else:
+                messages.success(request, "Photo received; it is being read now.")
+                return redirect("console:shot", store.slug, shot.pk)
+        else:
+            status = 400
     elif request.method == "POST":
         values_form = ShotForm(request.POST, metric_units=metric_units)
         if values_form.is_valid():
@@ -325,12 +332,7 @@ def shot_review(request: HttpRequest, store: Retailer, pk: int) -> HttpResponse:
 @console_view()
 def shot_photo(request: HttpRequest, store: Retailer, pk: int) -> HttpResponse:
     """The shot's photo for the store's staff; media is never served from a public URL."""
-    shot = selectors.shot_at_store(store, pk)
-    if not shot.image:
-        raise Http404("This shot has no photo.")
-    response = FileResponse(shot.image.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return photo_response(selectors.shot_at_store(store, pk))
 
 
 def _after_action(request: HttpRequest, store: Retailer) -> HttpResponse:

@@ -346,13 +346,20 @@ class ShotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         upload = PhotoUploadSerializer(data=request.data, context=self.get_serializer_context())
         upload.is_valid(raise_exception=True)
         data = upload.validated_data
-        shot, created = services.shot_create_from_photo(
-            golfer=request.user,
-            photo=data["image"],
-            club=data.get("club") or "",
-            retailer=data.get("retailer"),
-            client_token=client_token,
-        )
+        try:
+            shot, created = services.shot_create_from_photo(
+                golfer=request.user,
+                photo=data["image"],
+                club=data.get("club") or "",
+                retailer=data.get("retailer"),
+                client_token=client_token,
+            )
+        except services.PhotoStorageUnavailable as outage:
+            return Response(
+                {"detail": outage.message},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+                headers={"Retry-After": "60"},
+            )
         shot.refresh_from_db()  # the eager analyser may already have filled it in
         return Response(
             self.get_serializer(shot).data,

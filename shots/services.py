@@ -56,6 +56,12 @@ class ShotBusy(Exception):
     """The shot is being analysed and cannot be changed by hand just now."""
 
 
+class PhotoStorageUnavailable(Exception):
+    """The photo could not be stored (S3 or the disk failed); nothing was saved."""
+
+    message = "We couldn't store your photo just now. Nothing was saved; please send it again in a minute."
+
+
 def _derive_smash(values: dict[str, float | None], flags: dict[str, list[str]]) -> None:
     # Smash factor is defined as ball ÷ club speed; deriving it when both are
     # known is arithmetic, not a guess, and it is flagged as derived.
@@ -183,7 +189,9 @@ def shot_delete(*, shot: Shot) -> None:
         board_versions_bump_on_commit(retailer_ids=[retailer_id])
         analytics_versions_bump_on_commit(golfer_ids=[golfer.pk])
         if storage is not None and image_name:
-            transaction.on_commit(lambda: storage.delete(image_name))
+            # robust: the shot is gone once committed; an S3 hiccup is logged
+            # (an orphaned object) instead of failing a delete that succeeded.
+            transaction.on_commit(lambda: storage.delete(image_name), robust=True)
 
 
 def personal_bests_recompute(*, golfer: User, club: str) -> None:
@@ -257,15 +265,18 @@ def shot_create_from_photo(
         client_token=client_token,
     )
     stored = photo.as_django_file()
-    shot.image.save(stored.name, stored, save=False)
+    try:
+        shot.image.save(stored.name, stored, save=False)
+    except Exception as error:
+        # The bucket (or disk) refused or timed out: an outage, not a bad photo.
+        logger.warning("Could not store a photo for golfer %s", golfer.pk, exc_info=True)
+        raise PhotoStorageUnavailable(PhotoStorageUnavailable.message) from error
     try:
         with transaction.atomic():
             shot.save()
             shot_id = shot.pk
             transaction.on_commit(lambda: analysis_enqueue(shot_id=shot_id))
-            transaction.on_commit(
-                lambda: monitoring.observe_shot_recorded(source=ShotSource.PHOTO)
-            )
+            transaction.on_commit(lambda: monitoring.observe_shot_recorded(source=ShotSource.PHOTO))
     except BaseException:
         shot.image.storage.delete(shot.image.name)
         existing = _existing_photo_shot(golfer=golfer, photo=photo, client_token=client_token)
@@ -481,13 +492,15 @@ def _record_transient_failure(
     with transaction.atomic():
         if not _claim_still_held(shot):
             return AnalysisRun(claimed=False)
-        _record_analysis(
+        analysis = _record_analysis(
             shot, analyser, started, outcome=outcome, error=error, raw=error.raw, problems=problems
         )
         _set_status(shot, ShotStatus.NEEDS_REVIEW if final else ShotStatus.QUEUED)
     if final:
-        return AnalysisRun(claimed=True, outcome=outcome)
-    return AnalysisRun(claimed=True, outcome=outcome, retry_after=_backoff(shot, error))
+        return AnalysisRun(claimed=True, outcome=outcome, analysis=analysis)
+    return AnalysisRun(
+        claimed=True, outcome=outcome, retry_after=_backoff(shot, error), analysis=analysis
+    )
 
 
 def _backoff(shot: Shot, error: TransientAnalyserError) -> float:

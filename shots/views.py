@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -17,6 +17,7 @@ from shots.forms import PhotoUploadForm, ShotForm
 from shots.images import ImageRejected, check_request_size
 from shots.metrics import METRICS_BY_NAME, RECORD_METRICS, format_value
 from shots.models import Shot
+from shots.photos import photo_response
 
 
 def _own_shot(request: HttpRequest, pk: int) -> Shot:
@@ -86,13 +87,19 @@ def shot_upload(request: HttpRequest) -> HttpResponse:
             return render(request, "shots/shot_upload.html", {"form": form}, status=413)
     form = PhotoUploadForm(request.POST or None, request.FILES or None, golfer=request.user)
     if request.method == "POST" and form.is_valid():
-        shot, created = services.shot_create_from_photo(
-            golfer=request.user,
-            photo=form.shrunk,
-            club=form.cleaned_data["club"],
-            retailer=form.cleaned_data.get("retailer"),
-            client_token=form.cleaned_data["client_token"],
-        )
+        try:
+            shot, created = services.shot_create_from_photo(
+                golfer=request.user,
+                photo=form.shrunk,
+                club=form.cleaned_data["club"],
+                retailer=form.cleaned_data.get("retailer"),
+                client_token=form.cleaned_data["client_token"],
+            )
+        except services.PhotoStorageUnavailable as outage:
+            form.add_error(None, outage.message)
+            response = render(request, "shots/shot_upload.html", {"form": form}, status=503)
+            response["Retry-After"] = "60"
+            return response
         if created:
             messages.success(request, "Photo received. Reading the numbers…")
         else:
@@ -116,12 +123,7 @@ def shot_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def shot_photo(request: HttpRequest, pk: int) -> HttpResponse:
     """The shot's photo, for its owner only: media is private, never a public URL."""
-    shot = _own_shot(request, pk)
-    if not shot.image:
-        raise Http404("This shot has no photo.")
-    response = FileResponse(shot.image.open("rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return photo_response(_own_shot(request, pk))
 
 
 @login_required

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from urllib.error import HTTPError
 from urllib.parse import quote
 from urllib.request import Request, urlopen
 
@@ -59,7 +61,7 @@ def test_metrics_is_refused_with_a_wrong_token(client, production_metrics):
 
 @pytest.mark.django_db
 def test_metrics_answers_the_bearer_of_the_token(client, production_metrics):
-    client.get("/healthz")
+    client.get("/")
 
     response = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
 
@@ -151,17 +153,20 @@ def pytest_database_url() -> str:
 
 def get(url: str, *, token: str = "") -> tuple[int, str]:
     request = Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
-    with urlopen(request, timeout=10) as response:
-        return response.status, response.read().decode()
+    try:
+        with urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except HTTPError as error:
+        return error.code, error.read().decode()
 
 
-def healthz_count(text: str) -> float:
-    samples = scrape(text)
-    key = (
-        "django_http_requests_latency_seconds_by_view_method_count",
-        (("method", "GET"), ("view", "healthz")),
+def requests_through_the_stack(text: str) -> float:
+    """Requests timed by django-prometheus, every view: probes and scrapes skip it."""
+    return sum(
+        value
+        for (name, _labels), value in scrape(text).items()
+        if name == "django_http_requests_latency_seconds_by_view_method_count"
     )
-    return samples.get(key, 0.0)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -204,12 +209,12 @@ def test_metrics_under_gunicorn_sum_both_workers(tmp_path):
         # A worker that has accepted a half-sent request is busy until it is
         # finished, so everything else must go to the other worker: both serve.
         held = socket.create_connection(("127.0.0.1", port), timeout=10)
-        held.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        held.sendall(b"GET /api/v1/shots/ HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         time.sleep(0.3)
         for _ in range(20):
-            assert get(f"{base}/healthz")[0] == 200
+            assert get(f"{base}/api/v1/shots/")[0] == 401
         held.sendall(b"Connection: close\r\n\r\n")
-        assert held.recv(1024).startswith(b"HTTP/1.1 200")
+        assert held.recv(1024).startswith(b"HTTP/1.1 401")
         held.close()
         time.sleep(0.2)
 
@@ -224,7 +229,38 @@ def test_metrics_under_gunicorn_sum_both_workers(tmp_path):
         for line in log_path.read_text().splitlines()
         if line.startswith("{") and '"golfshots.request"' in line
     ]
-    healthz_pids = {line["pid"] for line in request_lines if line["path"] == "/healthz"}
-    assert len(healthz_pids) == 2, "both workers should have served /healthz"
-    # 1 start-up probe + 20 + the held one, counted by two processes, summed in one scrape.
-    assert healthz_count(text) == 22
+    pids = {line["pid"] for line in request_lines if line["path"] == "/api/v1/shots/"}
+    assert len(pids) == 2, "both workers should have served some of the requests"
+    # 20 + the held one, counted by two processes, summed in one scrape.
+    assert requests_through_the_stack(text) == 21
+
+
+def test_every_series_we_export_is_documented_and_nothing_else():
+    defined = set(
+        re.findall(r'"(golfshots_[a-z_]+)"', (REPO / "golfshots/monitoring.py").read_text())
+    )
+    operations = (REPO / "docs/operations.md").read_text()
+    section = operations[
+        operations.index("## Metrics and dashboards") : operations.index("## Logs")
+    ]
+    documented = {name.removesuffix("_total") for name in re.findall(r"golfshots_[a-z_]+", section)}
+
+    assert {"golfshots_analyses", "golfshots_analysis_backlog_oldest_seconds"} <= defined
+    assert sorted(defined - documented) == [], "document these in docs/operations.md"
+    assert sorted(documented - defined) == [], "docs/operations.md names series that do not exist"
+
+
+@pytest.mark.django_db
+def test_a_scraper_on_a_private_address_is_answered_whatever_the_host(client, settings):
+    settings.ALLOWED_HOSTS = ["golfshots.example.com"]
+    settings.DEBUG = False
+    settings.METRICS_TOKEN = TOKEN
+    settings.METRICS_ALLOWED_IPS = []
+    private = {"HTTP_HOST": "10.0.3.7:8000"}
+
+    scraped = client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, **private)
+    probed = client.get("/healthz", **private)
+    page = client.get("/", **private)
+
+    assert (scraped.status_code, probed.status_code) == (200, 200)
+    assert page.status_code == 400  # everything else still checks ALLOWED_HOSTS

@@ -22,7 +22,7 @@ from ipaddress import ip_address
 
 from django.conf import settings
 from django.db import DatabaseError, connections
-from django.db.models import Count, Min
+from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -148,15 +148,8 @@ class DatabaseCollector(Collector):
     """
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from shots.models import Shot  # the app registry is ready by scrape time
-
         try:
-            rows = list(
-                Shot.objects.filter(status__in=(*WAITING_STATUSES, NEEDS_REVIEW))
-                .values("status")
-                .annotate(shots=Count("id"), oldest=Min("created_at"))
-                .order_by()
-            )
+            rows = list(pipeline_counts())
             server = self._server_connections()
         except DatabaseError:
             logger.warning("Database gauges skipped: the database did not answer", exc_info=True)
@@ -204,6 +197,22 @@ class DatabaseCollector(Collector):
             )
             in_use, most = cursor.fetchone()
         return in_use, most
+
+
+def pipeline_counts() -> QuerySet:
+    """Shots per open pipeline status, with the oldest: an index-only scan of shot_pipeline_open.
+
+    COUNT(*) rather than COUNT(id): the index holds (status, created_at)
+    only, and counting a column it lacks would visit every row's heap page.
+    """
+    from shots.models import Shot  # the app registry is ready by scrape time
+
+    return (
+        Shot.objects.filter(status__in=(*WAITING_STATUSES, NEEDS_REVIEW))
+        .values("status")
+        .annotate(shots=Count("*"), oldest=Min("created_at"))
+        .order_by()
+    )
 
 
 def multiprocess_dir() -> str:

@@ -8,6 +8,7 @@ defines them, so a renamed metric cannot leave an alert watching nothing.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -21,9 +22,9 @@ PROMETHEUS_DIR = REPO / "deploy" / "prometheus"
 ALERTS = PROMETHEUS_DIR / "alerts.yml"
 ALERTS_TEST = PROMETHEUS_DIR / "alerts_test.yml"
 SCRAPE_CONFIG = PROMETHEUS_DIR / "prometheus.yml"
-# Where prometheus_client metrics are declared (common.md names metrics.py;
-# monitoring.py is where the lead's implementation lives).
-METRICS_MODULES = [REPO / "golfshots" / "metrics.py", REPO / "golfshots" / "monitoring.py"]
+DASHBOARD = REPO / "deploy" / "grafana" / "golfshots.json"
+# Where our prometheus_client metrics are declared.
+METRICS_MODULES = [REPO / "golfshots" / "monitoring.py"]
 
 # Exposed by django-prometheus and by Prometheus itself, not by our code.
 EXTERNAL_METRICS = {
@@ -51,12 +52,25 @@ def alert_rules() -> list[dict]:
     return [rule for group in groups for rule in group["rules"] if "alert" in rule]
 
 
-def metric_names_in_rules() -> set[str]:
-    """Metric names the rule expressions select, without recorded series and functions."""
+def rule_expressions() -> list[str]:
     groups = yaml.safe_load(ALERTS.read_text())["groups"]
+    return [str(rule["expr"]) for group in groups for rule in group["rules"]]
+
+
+def dashboard_expressions() -> list[str]:
+    panels = json.loads(DASHBOARD.read_text())["panels"]
+    return [target["expr"] for panel in panels for target in panel.get("targets", [])]
+
+
+def metric_names_in_rules() -> set[str]:
+    return metric_names_in(rule_expressions())
+
+
+def metric_names_in(expressions: list[str]) -> set[str]:
+    """Metric names the expressions select, without recorded series and functions."""
     names: set[str] = set()
-    for rule in (rule for group in groups for rule in group["rules"]):
-        expr = re.sub(r'"[^"]*"', '""', rule["expr"])  # label values are not names
+    for expression in expressions:
+        expr = re.sub(r'"[^"]*"', '""', expression)  # label values are not names
         expr = re.sub(r"\{[^}]*\}", "{}", expr)  # nor are label names
         expr = re.sub(r"\b(?:by|without|on|ignoring)\s*\([^)]*\)", "", expr)
         for match in re.finditer(r"(?<![\w:.])([a-zA-Z_][a-zA-Z0-9_:]*)\b(?!\s*\()", expr):
@@ -103,19 +117,48 @@ def test_the_scrape_config_scrapes_both_jobs_with_a_bearer_token() -> None:
     assert config["rule_files"] == ["alerts.yml"]
 
 
-def test_every_golfshots_metric_in_the_rules_is_defined_in_the_metrics_module() -> None:
-    modules = [path for path in METRICS_MODULES if path.exists()]
-    assert modules, f"none of {[str(p.relative_to(REPO)) for p in METRICS_MODULES]} exists yet"
-    source = "\n".join(path.read_text() for path in modules)
-    used = {name for name in metric_names_in_rules() if name.startswith("golfshots_")}
-    assert used, "the rules should watch our own metrics"
+def undefined_golfshots_metrics(used: set[str]) -> list[str]:
+    source = "\n".join(path.read_text() for path in METRICS_MODULES)
 
     def defined(name: str) -> bool:
         # prometheus_client adds _total, _bucket, … to the declared name.
         candidates = {name} | {name.removesuffix(s) for s in SERIES_SUFFIXES if name.endswith(s)}
         return any(re.search(rf"\b{re.escape(c)}\b", source) for c in candidates)
 
-    assert sorted(name for name in used if not defined(name)) == []
+    return sorted(name for name in used if name.startswith("golfshots_") and not defined(name))
+
+
+def test_every_golfshots_metric_in_the_rules_is_defined_in_the_metrics_module() -> None:
+    used = {name for name in metric_names_in_rules() if name.startswith("golfshots_")}
+    assert used, "the rules should watch our own metrics"
+
+    assert undefined_golfshots_metrics(used) == []
+
+
+def test_every_dashboard_query_is_valid_promql_on_series_that_exist(tmp_path: Path) -> None:
+    expressions = dashboard_expressions()
+    # promtool parses PromQL only inside rule files: check each query as a recording rule.
+    rules = {
+        "groups": [
+            {
+                "name": "dashboard",
+                "rules": [
+                    {"record": f"dashboard:query_{n}", "expr": expr}
+                    for n, expr in enumerate(expressions)
+                ],
+            }
+        ]
+    }
+    (tmp_path / "dashboard_rules.yml").write_text(yaml.safe_dump(rules))
+
+    result = run_promtool("check", "rules", str(tmp_path / "dashboard_rules.yml"))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    used = metric_names_in(expressions)
+    assert undefined_golfshots_metrics(used) == []
+    assert sorted(name for name in used if not name.startswith("golfshots_")) == sorted(
+        EXTERNAL_METRICS - {"up"}
+    )
 
 
 def test_every_other_metric_in_the_rules_is_one_django_prometheus_or_prometheus_exposes() -> None:

@@ -57,6 +57,10 @@ test: install-dev
 		echo "Debian's Chromium is missing; the browser tests drive /usr/bin/chromium."; \
 		echo "Install it with:  apt-get install chromium   (as root; .ci/run does this in CI)"; \
 		exit 1; }
+	@command -v promtool >/dev/null || { \
+		echo "promtool is missing; the alert-rule tests run it."; \
+		echo "Install it with:  apt-get install prometheus   (as root; .ci/run does this in CI)"; \
+		exit 1; }
 	@$(BIN)/python -c "$$CREATE_DATABASE_PY" "$(DATABASE_URL)"
 	$(BIN)/pytest $(ARGS)
 

@@ -56,7 +56,9 @@ class RequestLogMiddleware:
     Outermost in MIDDLEWARE, so the duration covers every other middleware
     and the id is bound before anything else logs. The id is the caller's
     X-Request-ID when it looks like one (a router or a client retrying),
-    otherwise a new one; analyze_shot receives it with the shot.
+    otherwise a new one; analyze_shot receives it with the shot. On the way
+    out it also refreshes this process's gauges (memory, pool use), which
+    must be current whenever the next scrape comes.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

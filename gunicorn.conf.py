@@ -38,6 +38,31 @@ max_requests_jitter = env.int("GUNICORN_MAX_REQUESTS_JITTER", 100, minimum=0)
 # JSON with the request id and user), so gunicorn's access log would repeat it.
 accesslog = None
 errorlog = "-"
+# gunicorn's own lines (boot, worker timeouts and restarts) in the app's format,
+# decided as in settings.py: JSON unless debugging.
+_debug = env.bool("DEBUG", default=not env.str("SECRET_KEY"))
+if (
+    env.choice("LOG_FORMAT", choices={"json", "plain"}, default="plain" if _debug else "json")
+    == "json"
+):
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "golfshots.logs.JsonFormatter"}},
+        "handlers": {
+            "error_console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        # Replaces gunicorn's defaults wholesale, root included; Django's LOGGING
+        # takes the root logger over again in each worker.
+        "root": {"level": "INFO", "handlers": ["error_console"]},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False}
+        },
+    }
 
 # Only the platform's router may set X-Forwarded-Proto/For (SECURE_PROXY_SSL_HEADER trusts it).
 forwarded_allow_ips = env.str("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

@@ -224,13 +224,17 @@ def test_metrics_under_gunicorn_sum_both_workers(tmp_path):
         server.wait(timeout=30)
 
     assert status == 200
+    boot_lines = [line for line in log_path.read_text().splitlines() if "Booting worker" in line]
+    assert len(boot_lines) == 2
+    assert all(json.loads(line)["logger"] == "gunicorn.error" for line in boot_lines)
     request_lines = [
         json.loads(line)
         for line in log_path.read_text().splitlines()
         if line.startswith("{") and '"golfshots.request"' in line
     ]
-    pids = {line["pid"] for line in request_lines if line["path"] == "/api/v1/shots/"}
-    assert len(pids) == 2, "both workers should have served some of the requests"
+    api_lines = [line for line in request_lines if line["path"] == "/api/v1/shots/"]
+    assert len(api_lines) == 21  # one line per request, none twice
+    assert len({line["pid"] for line in api_lines}) == 2, "both workers should have served some"
     # 20 + the held one, counted by two processes, summed in one scrape.
     assert requests_through_the_stack(text) == 21
 

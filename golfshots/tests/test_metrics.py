@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
-import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
 from urllib.error import HTTPError
-from urllib.parse import quote
 from urllib.request import Request, urlopen
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from accounts.tests.factories import UserFactory
+from golfshots.tests.servers import gunicorn_instance
 from shots.models import Shot, ShotStatus
 
 REPO = Path(__file__).resolve().parents[2]
@@ -140,17 +136,6 @@ def test_a_request_records_the_pool_size_and_the_process_memory(client, producti
 # --- gunicorn with two workers ----------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def pytest_database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{quote(db['USER'] or '')}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def get(url: str, *, token: str = "") -> tuple[int, str]:
     request = Request(url, headers={"Authorization": f"Bearer {token}"} if token else {})
     try:
@@ -171,57 +156,21 @@ def requests_through_the_stack(text: str) -> float:
 
 @pytest.mark.django_db(transaction=True)
 def test_metrics_under_gunicorn_sum_both_workers(tmp_path):
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": pytest_database_url(),
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "2",
-        "SECRET_KEY": "gunicorn-metrics-test-key-" + "x" * 30,
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "METRICS_TOKEN": TOKEN,
-        "LOG_FORMAT": "json",
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
-        "VAR_DIR": str(tmp_path / "var"),
-    }
-    log_path = tmp_path / "gunicorn.log"
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "golfshots.wsgi", "-c", "gunicorn.conf.py"],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                get(f"{base}/healthz")
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("gunicorn did not start:\n" + log_path.read_text())
-                time.sleep(0.1)
+    with gunicorn_instance(tmp_path, workers=2, METRICS_TOKEN=TOKEN) as web:
         # A worker that has accepted a half-sent request is busy until it is
         # finished, so everything else must go to the other worker: both serve.
-        held = socket.create_connection(("127.0.0.1", port), timeout=10)
+        held = socket.create_connection(("127.0.0.1", web.port), timeout=10)
         held.sendall(b"GET /api/v1/shots/ HTTP/1.1\r\nHost: 127.0.0.1\r\n")
         time.sleep(0.3)
         for _ in range(20):
-            assert get(f"{base}/api/v1/shots/")[0] == 401
+            assert get(f"{web.url}/api/v1/shots/")[0] == 401
         held.sendall(b"Connection: close\r\n\r\n")
         assert held.recv(1024).startswith(b"HTTP/1.1 401")
         held.close()
         time.sleep(0.2)
 
-        status, text = get(f"{base}/metrics", token=TOKEN)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        status, text = get(f"{web.url}/metrics", token=TOKEN)
+    log_path = web.log_path
 
     assert status == 200
     boot_lines = [line for line in log_path.read_text().splitlines() if "Booting worker" in line]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import logging
 import socket
 import subprocess
@@ -30,13 +31,17 @@ import pytest
 from botocore.config import Config as BotoConfig
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DataError
+from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
 from PIL import Image, ImageDraw
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from golfshots import settings as project_settings
+from golfshots.tests.servers import gunicorn_instance
 from retailers.models import CustomerLink, Membership, PlanStatus, Retailer, Role
 from shots import services
 from shots.images import shrink_upload
@@ -475,3 +480,76 @@ def test_a_console_upload_while_the_bucket_is_down_says_so_and_keeps_nothing(
     assert response.status_code == 503
     assert "couldn&#x27;t store your photo" in response.content.decode()
     assert not Shot.objects.exists()
+
+
+# --- Several instances, no shared disk ------------------------------------------------
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # hand the 302 back to the caller instead of following it
+
+
+def call(method: str, url: str, *, body: bytes = b"", **headers: str) -> tuple[int, Message, bytes]:
+    request = urllib.request.Request(url, data=body or None, method=method, headers=headers)
+    opener = urllib.request.build_opener(_NoRedirects)
+    try:
+        with opener.open(request, timeout=30) as answer:
+            return answer.status, answer.headers, answer.read()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.headers, refused.read()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_instances_sharing_no_disk_serve_and_delete_each_others_photos(
+    bucket, world, fake_openai, settings, tmp_path
+):
+    fake_openai.enqueue(fake.good_answer(DRIVER_SCREEN))
+    environment = {
+        "AWS_STORAGE_BUCKET_NAME": bucket.name,
+        # Same signing key as this process, so its JWT and session work on both.
+        "SECRET_KEY": settings.SECRET_KEY,
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+        "SHOT_ANALYSER": "openai",
+        "OPENAI_API_KEY": "sk-test-not-a-real-key",
+        "OPENAI_BASE_URL": fake_openai.url,
+    }
+    token = str(AccessToken.for_user(world.golfer))
+    browser = Client()
+    browser.force_login(world.golfer)
+    session_cookie = f"sessionid={browser.cookies['sessionid'].value}"
+    upload = encode_multipart(BOUNDARY, {"image": SimpleUploadedFile("s.jpg", screen_photo())})
+
+    with (
+        gunicorn_instance(tmp_path, **environment) as first,
+        gunicorn_instance(tmp_path, **environment) as second,
+    ):
+        status, _, body = call(
+            "POST",
+            f"{first.url}{SHOTS_API_URL}",
+            body=upload,
+            Authorization=f"Bearer {token}",
+            **{"Content-Type": MULTIPART_CONTENT},
+        )
+        assert status == 201, body
+        shot_id = json.loads(body)["id"]
+        assert json.loads(body)["status"] == "analyzed"  # read from S3 by the first instance
+
+        status, headers, _ = call(
+            "GET", f"{second.url}{owner_photo_url(Shot(pk=shot_id))}", Cookie=session_cookie
+        )
+        assert status == 302
+        photo_status, _, photo = fetch(headers["Location"])
+        assert (photo_status, photo) == (200, bucket.read(bucket.keys()[0]))
+
+        status, _, _ = call(
+            "DELETE", f"{second.url}{SHOTS_API_URL}{shot_id}/", Authorization=f"Bearer {token}"
+        )
+        assert status == 204
+
+    assert bucket.keys() == []
+    assert not Shot.objects.filter(pk=shot_id).exists()
+    written = [
+        path for each in (first, second) for path in each.var_dir.rglob("*") if path.is_file()
+    ]
+    assert written == [], "an instance kept something on its own disk"

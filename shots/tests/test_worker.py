@@ -14,7 +14,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,19 +23,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 import redis
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from golfshots.celery import app as celery_app
+from golfshots.tests.servers import free_port, pytest_database_url
 from shots import services
 from shots.images import ShrunkImage, shrink_upload
 from shots.models import AnalysisOutcome, Shot, ShotAnalysis, ShotStatus
@@ -150,16 +148,6 @@ def broker_url(settings) -> Iterator[str]:
     purge_broker(url)
 
 
-def database_url() -> str:
-    """The pytest database (test_…), which the worker must use instead of DATABASE_URL's."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-    return f"postgres://{credentials}@{host}/{db['NAME']}"
-
-
 @pytest.fixture
 def start_worker(
     transactional_db, broker_url, fake_openai, settings, tmp_path
@@ -172,7 +160,7 @@ def start_worker(
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "golfshots.settings",
-            "DATABASE_URL": database_url(),
+            "DATABASE_URL": pytest_database_url(),
             "REDIS_URL": broker_url,
             "CELERY_BROKER_URL": broker_url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
@@ -347,12 +335,6 @@ def test_the_procfile_worker_serves_its_metrics_and_logs_the_uploads_request_id(
     )
     memory = samples[("golfshots_process_resident_memory_bytes", (("role", "worker"),))]
     assert 20 * 2**20 < memory < 2 * 2**30
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def test_a_worker_killed_mid_analysis_loses_nothing_and_the_sweeper_finishes_it(

@@ -85,7 +85,7 @@ def gunicorn_instance(tmp_path: Path, *, workers: int = 1, **env: str) -> Iterat
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_until_serving(instance, server)
+        wait_until_answering(f"{instance.url}/healthz", server, instance.log_path, what="gunicorn")
         yield instance
     finally:
         server.terminate()
@@ -96,14 +96,17 @@ def gunicorn_instance(tmp_path: Path, *, workers: int = 1, **env: str) -> Iterat
             server.wait()
 
 
-def _wait_until_serving(instance: Instance, server: subprocess.Popen) -> None:
+def wait_until_answering(url: str, process: subprocess.Popen, log_path: Path, *, what: str) -> None:
+    """Poll ``url`` until it answers, failing with the server's log if it exits or never does."""
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"gunicorn exited with {server.returncode}:\n{instance.log()}")
+        if process.poll() is not None:
+            log = log_path.read_text(errors="replace")
+            pytest.fail(f"{what} exited with {process.returncode}:\n{log}")
         try:
-            with urllib.request.urlopen(f"{instance.url}/healthz", timeout=1):
+            with urllib.request.urlopen(url, timeout=1):
                 return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.1)
-    pytest.fail(f"gunicorn did not answer within {START_SECONDS} s:\n{instance.log()}")
+    log = log_path.read_text(errors="replace")
+    pytest.fail(f"{what} did not answer within {START_SECONDS} s:\n{log}")

@@ -13,10 +13,8 @@ import base64
 import io
 import json
 import logging
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -41,7 +39,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from golfshots import settings as project_settings
-from golfshots.tests.servers import gunicorn_instance
+from golfshots.tests.servers import free_port, gunicorn_instance, wait_until_answering
 from retailers.models import CustomerLink, Membership, PlanStatus, Retailer, Role
 from shots import services
 from shots.images import shrink_upload
@@ -67,29 +65,10 @@ DRIVER_SCREEN = fake.screen_answer(
 # --- A real S3-compatible server ---------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_serving(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"moto server exited early:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/moto-api/", timeout=1):
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.1)
-    pytest.fail(f"moto server did not answer within 30 s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def s3_endpoint(tmp_path_factory) -> Iterator[str]:
     """``http://127.0.0.1:<port>`` of a moto S3 server running for this module."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("moto") / "server.log"
     with log.open("wb") as output:
@@ -99,7 +78,7 @@ def s3_endpoint(tmp_path_factory) -> Iterator[str]:
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_until_serving(url, process, log)
+        wait_until_answering(f"{url}/moto-api/", process, log, what="moto server")
         yield url
     finally:
         process.terminate()
@@ -377,7 +356,7 @@ def test_deleting_a_shot_removes_its_object(
 def unreachable_bucket(bucket, settings):
     # Nothing listens on this port: a real connection failure, not a mock.
     unreachable = project_settings._s3_media(bucket.name)
-    unreachable["OPTIONS"]["endpoint_url"] = f"http://127.0.0.1:{_free_port()}"
+    unreachable["OPTIONS"]["endpoint_url"] = f"http://127.0.0.1:{free_port()}"
     unreachable["OPTIONS"]["client_config"] = unreachable["OPTIONS"]["client_config"].merge(
         BotoConfig(retries={"mode": "standard", "max_attempts": 1})
     )

@@ -213,6 +213,21 @@ def test_gunicorn_refuses_a_malformed_port(tmp_path):
     assert "PORT='80x' is not a whole number." in result.stderr
 
 
+def test_the_worker_refuses_a_malformed_concurrency_before_starting(tmp_path):
+    result = run_python(["-m", "golfshots.worker"], tmp_path, WORKER_CONCURRENCY="two")
+
+    assert result.returncode != 0
+    assert "WORKER_CONCURRENCY='two' is not a whole number." in result.stderr
+
+
+def test_gunicorn_logs_json_in_production_and_plain_lines_in_debug(tmp_path):
+    report = 'import runpy; print("logconfig_dict" in runpy.run_path("gunicorn.conf.py"))'
+    production = run_python(["-c", report], tmp_path, SECRET_KEY="k" * 50)
+    debugging = run_python(["-c", report], tmp_path)
+
+    assert (production.stdout.strip(), debugging.stdout.strip()) == ("True", "False")
+
+
 # env.str("NAME", env.bool("NAME", ... as written in settings.py, gunicorn.conf.py
 # and golfshots/worker.py.
 ENV_READ = re.compile(

@@ -8,6 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from golfshots import settings as app_settings
 from golfshots.env import Env
 
 env = Env()
@@ -38,13 +39,10 @@ max_requests_jitter = env.int("GUNICORN_MAX_REQUESTS_JITTER", 100, minimum=0)
 # JSON with the request id and user), so gunicorn's access log would repeat it.
 accesslog = None
 errorlog = "-"
-# gunicorn's own lines (boot, worker timeouts and restarts) in the app's format,
-# decided as in settings.py: JSON unless debugging.
-_debug = env.bool("DEBUG", default=not env.str("SECRET_KEY"))
-if (
-    env.choice("LOG_FORMAT", choices={"json", "plain"}, default="plain" if _debug else "json")
-    == "json"
-):
+# gunicorn's own lines (boot, worker timeouts and restarts) in the app's format.
+# Reading it from the settings module also checks the whole environment once,
+# in the master, before any worker starts.
+if app_settings.LOG_FORMAT == "json":
     logconfig_dict = {
         "version": 1,
         "disable_existing_loggers": False,

@@ -17,6 +17,8 @@ urlpatterns = [
     path("api/v1/", include("golfshots.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # PlatformEndpointsMiddleware answers these three before routing (any Host,
+    # plain HTTP); the routes stay for reverse() and for a stack without it.
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", views.metrics, name="metrics"),

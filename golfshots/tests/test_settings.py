@@ -213,6 +213,13 @@ def test_gunicorn_refuses_a_malformed_port(tmp_path):
     assert "PORT='80x' is not a whole number." in result.stderr
 
 
+def test_gunicorn_checks_the_app_settings_before_starting_workers(tmp_path):
+    result = run_python(["-c", GUNICORN_REPORT], tmp_path, DEBUG="false")
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is false." in result.stderr
+
+
 def test_the_worker_refuses_a_malformed_concurrency_before_starting(tmp_path):
     result = run_python(["-m", "golfshots.worker"], tmp_path, WORKER_CONCURRENCY="two")
 
@@ -222,7 +229,9 @@ def test_the_worker_refuses_a_malformed_concurrency_before_starting(tmp_path):
 
 def test_gunicorn_logs_json_in_production_and_plain_lines_in_debug(tmp_path):
     report = 'import runpy; print("logconfig_dict" in runpy.run_path("gunicorn.conf.py"))'
-    production = run_python(["-c", report], tmp_path, SECRET_KEY="k" * 50)
+    production = run_python(
+        ["-c", report], tmp_path, SECRET_KEY="k" * 50, ALLOWED_HOSTS="golfshots.example.com"
+    )
     debugging = run_python(["-c", report], tmp_path)
 
     assert (production.stdout.strip(), debugging.stdout.strip()) == ("True", "False")

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from retailers.models import CustomerLink, Retailer
+from retailers.services import STORE_SETTINGS
 from shots.models import ShotReview
 
 REASON_MAX_LENGTH = ShotReview._meta.get_field("reason").max_length
@@ -61,14 +62,8 @@ class CustomerChoiceForm(forms.Form):
 class StoreSettingsForm(forms.ModelForm):
     class Meta:
         model = Retailer
-        fields = [
-            "name",
-            "timezone",
-            "units",
-            "contact_email",
-            "leaderboard_verified_only",
-            "kiosk_public",
-        ]
+        # What retailer_update_settings accepts, so the form cannot offer more.
+        fields = list(STORE_SETTINGS)
         labels = {"contact_email": "Contact e-mail", "timezone": "Time zone"}
 
     def clean_timezone(self) -> str:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import urllib.error
+import urllib.request
 
 import pytest
 from django.core.cache import caches
-from django.db import OperationalError, connection
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django_redis import get_redis_connection
+
+from golfshots.tests.servers import free_port, gunicorn_instance
 
 UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"
 
@@ -90,22 +95,21 @@ def test_readyz_answers_503_when_redis_is_unreachable(client, unreachable_cache)
     assert body["checks"]["database"] is True
 
 
-@pytest.mark.django_db
-def test_readyz_answers_503_when_the_database_check_fails(client, monkeypatch):
-    # A mock, because really stopping PostgreSQL would take every other test
-    # (and other people's runs on this server) down with it, and pytest-django
-    # holds this test inside a transaction on the one shared connection. The
-    # failure is injected where psycopg would raise it: opening a cursor.
-    def refuse_cursor(*args, **kwargs):
-        raise OperationalError("server closed the connection unexpectedly")
+def test_readyz_answers_503_when_the_database_cannot_be_reached(tmp_path):
+    # A real outage: a web instance pointed at a port nothing listens on.
+    dead_database = f"postgres://postgres@127.0.0.1:{free_port()}/golfshots"
+    with gunicorn_instance(
+        tmp_path, DATABASE_URL=dead_database, DB_CONNECT_TIMEOUT="1", DB_POOL_TIMEOUT="1"
+    ) as web:
+        try:
+            urllib.request.urlopen(f"{web.url}/readyz", timeout=30)
+            pytest.fail("/readyz answered 200 without a database")
+        except urllib.error.HTTPError as refused:
+            status, body = refused.code, json.loads(refused.read())
 
-    monkeypatch.setattr(connection, "cursor", refuse_cursor)
-
-    response = client.get("/readyz")
-
-    assert response.status_code == 503
-    assert response.json()["checks"]["database"] is False
-    assert response.json()["checks"]["cache"] is True
+    assert status == 503
+    assert body["checks"]["database"] is False
+    assert body["checks"]["cache"] is True
 
 
 @pytest.mark.django_db

@@ -126,6 +126,12 @@ def test_a_mysql_database_url_is_refused_with_a_clear_message(tmp_path):
     assert "DATABASE_URL must be a URL starting with one of postgres://, postgresql://" in stderr
 
 
+def test_a_malformed_metrics_allow_list_is_refused_naming_the_entry(tmp_path):
+    stderr = startup_error(tmp_path, METRICS_ALLOWED_IPS="10.0.0.0/8, intranet")
+
+    assert "METRICS_ALLOWED_IPS has 'intranet', which is not an IP address" in stderr
+
+
 def test_a_bad_pool_size_is_refused(tmp_path):
     stderr = startup_error(
         tmp_path,

@@ -24,32 +24,15 @@ the cached page at least 300 requests/s. Results go in docs/performance.md.
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import os
 import random
-import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/golfshots_bench"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/1"
+import harness
+
 GOLFER_USERNAME = "bench-analytics-golfer"
 GOLFER_SHOTS = 5_000
-
-# The leaderboard bench already knows how to run gunicorn and wrk; reuse it
-# (loaded by path: "leaderboards" is also the name of the Django app).
-_spec = importlib.util.spec_from_file_location(
-    "bench_leaderboards", BASE_DIR / "bench" / "leaderboards.py"
-)
-board_bench = importlib.util.module_from_spec(_spec)
-sys.modules["bench_leaderboards"] = board_bench  # its dataclasses look themselves up here
-_spec.loader.exec_module(board_bench)
 
 
 def add_golfer_shots(store) -> object:
@@ -157,24 +140,9 @@ def session_cookie(golfer) -> str:
     return client.cookies["sessionid"].value
 
 
-def fetch_with_cookie(base_url: str, path: str, cookie: str) -> int:
-    import urllib.request
-
-    request = urllib.request.Request(
-        f"{base_url}{path}",
-        headers={"X-Forwarded-Proto": "https", "Cookie": f"sessionid={cookie}"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        response.read()
-        return response.status
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
-    )
-    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", DEFAULT_REDIS_URL))
+    harness.add_database_arguments(parser)
     parser.add_argument("--duration", type=int, default=10, help="Seconds per wrk run.")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=50)
@@ -182,34 +150,16 @@ def main() -> None:
     parser.add_argument("--uncached-runs", type=int, default=30)
     args = parser.parse_args()
 
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed. On Debian: apt-get install -y wrk")
-    if args.database_url.rstrip("/").endswith("/golfshots"):
-        raise SystemExit("Point DATABASE_URL at a database for benchmarks, e.g. golfshots_bench.")
-
-    var_dir = Path(tempfile.mkdtemp(prefix="golfshots-bench-"))
-    environment = board_bench._environment(args, var_dir)
-    manage = [sys.executable, str(BASE_DIR / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=environment, check=True)
-    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=environment, check=True)
-    board_bench._setup_django(environment)
+    var_dir, environment = harness.prepare_server_bench(
+        database_url=args.database_url, redis_url=args.redis_url
+    )
 
     from django.core.cache import cache
-    from django.db.models import Count
 
-    from leaderboards.management.commands.generate_bench_data import STORE_SLUG_PREFIX
-    from retailers.models import Retailer
     from shots.analytics import analytics_versions_bump
     from shots.models import Shot
 
-    store = (
-        Retailer.objects.filter(slug__startswith=STORE_SLUG_PREFIX)
-        .annotate(shot_count=Count("shots"))
-        .order_by("-shot_count")
-        .first()
-    )
-    if store is None:
-        raise SystemExit("No bench data: run `manage.py generate_bench_data` first.")
+    store = harness.busiest_bench_store()
     golfer = add_golfer_shots(store)
     cache.clear()
     print(
@@ -231,37 +181,19 @@ def main() -> None:
     )
 
     cookie = session_cookie(golfer)
+    logged_in = {"Cookie": f"sessionid={cookie}"}
     path = "/my-game/?days=365"
-    port = board_bench._free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log_path = var_dir / "gunicorn.log"
     script = var_dir / "bench.lua"
-    script.write_text(f'wrk.headers["Cookie"] = "sessionid={cookie}"\n' + board_bench.WRK_SCRIPT)
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "golfshots.wsgi",
-                "-c",
-                "gunicorn.conf.py",
-                "--bind",
-                f"127.0.0.1:{port}",
-            ],
-            cwd=BASE_DIR,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        board_bench._wait_until_up(base_url, server, log_path)
+    script.write_text(f'wrk.headers["Cookie"] = "sessionid={cookie}"\n' + harness.WRK_SCRIPT)
+    with harness.gunicorn_server(environment, var_dir) as server:
         for _ in range(4):
-            status = fetch_with_cookie(base_url, path, cookie)
+            status = harness.fetch(server.base_url, path, headers=logged_in)
             if status != 200:
-                raise SystemExit(f"{path} answered {status}; its log is {log_path}.")
+                raise SystemExit(f"{path} answered {status}; its log is {server.log_path}.")
         results = [
-            board_bench.run_wrk(
+            harness.run_wrk(
                 "My game, 365 days, cached",
-                base_url,
+                server.base_url,
                 path,
                 script=script,
                 duration=args.duration,
@@ -269,9 +201,9 @@ def main() -> None:
             )
             for _ in range(args.rounds)
         ]
-        healthz = board_bench.run_wrk(
+        healthz = harness.run_wrk(
             "bare view /healthz",
-            base_url,
+            server.base_url,
             "/healthz",
             script=script,
             duration=args.duration,
@@ -281,13 +213,10 @@ def main() -> None:
         for _ in range(args.uncached_runs):
             analytics_versions_bump(golfer_ids=[golfer.pk])
             started = time.perf_counter()
-            fetch_with_cookie(base_url, path, cookie)
+            harness.fetch(server.base_url, path, headers=logged_in)
             uncached_page.append((time.perf_counter() - started) * 1000)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
-    page = board_bench._median_result(results)
+    page = harness.median_result(results)
     print(
         f"\nServed by gunicorn under wrk ({args.connections} connections, {args.rounds} × "
         f"{args.duration} s, median):"

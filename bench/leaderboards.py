@@ -32,60 +32,18 @@ Results go in docs/performance.md.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/golfshots_bench"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/1"
-BENCH_SECRET_KEY = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
-WORKERS = 2
-
-# wrk: headers a production request carries behind the router, a random client
-# address per request, and the results as JSON on the last line.
-WRK_SCRIPT = r"""
-math.randomseed(os.time())
-request = function()
-  local client = "10." .. math.random(0, 99) .. "." .. math.random(0, 99) .. "." .. math.random(1, 254)
-  wrk.headers["X-Forwarded-Proto"] = "https"
-  wrk.headers["X-Forwarded-For"] = client
-  return wrk.format(nil)
-end
-done = function(summary, latency, requests)
-  local errors = summary.errors
-  io.write(string.format(
-    '{"requests": %d, "duration_us": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, '
-    .. '"max_us": %d, "non_2xx_3xx": %d, "socket_errors": %d}\n',
-    summary.requests, summary.duration, latency:percentile(50), latency:percentile(95),
-    latency:percentile(99), latency.max, errors.status,
-    errors.connect + errors.read + errors.write + errors.timeout))
-end
-"""
-
-
-@dataclass(frozen=True)
-class LoadResult:
-    name: str
-    path: str
-    requests_per_second: float
-    p50_ms: float
-    p95_ms: float
-    p99_ms: float
-    max_ms: float
-    bad_responses: int
+import harness
+from harness import WORKERS, LoadResult
 
 
 @dataclass(frozen=True)
@@ -96,33 +54,6 @@ class LatencyResult:
     p95_ms: float
     p99_ms: float
     queries: float  # per request
-
-
-def _environment(args: argparse.Namespace, var_dir: Path) -> dict[str, str]:
-    environment = dict(os.environ)
-    environment.update(
-        DATABASE_URL=args.database_url,
-        REDIS_URL=args.redis_url,
-        DEBUG="false",
-        SECRET_KEY=BENCH_SECRET_KEY,
-        ALLOWED_HOSTS="127.0.0.1",
-        VAR_DIR=str(var_dir),
-        WEB_CONCURRENCY=str(WORKERS),
-        # Recycling every ~1,000 requests would restart a worker every second
-        # or two under wrk and measure start-up instead of the views.
-        GUNICORN_MAX_REQUESTS="0",
-        LOG_LEVEL="WARNING",
-        DJANGO_SETTINGS_MODULE="golfshots.settings",
-    )
-    return environment
-
-
-def _setup_django(environment: dict[str, str]) -> None:
-    os.environ.update(environment)
-    sys.path.insert(0, str(BASE_DIR))
-    import django
-
-    django.setup()
 
 
 def _last_sunday_evening(zone_name: str) -> datetime:
@@ -197,83 +128,19 @@ def measure_sql(store, *, runs: int) -> list[tuple[str, float, float, int]]:
     return results
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def _latency_result(name: str, timings: list[float], *, queries: float) -> LatencyResult:
+    """One row from timings in ms: p95/p99 are the sorted timings' element at share × (n - 1).
 
-
-def _wait_until_up(
-    base_url: str, server: subprocess.Popen, log_path: Path, timeout: float = 30.0
-) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited during start-up; its log is {log_path}.")
-        try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not answer /healthz within 30 s; its log is {log_path}.")
-
-
-def _fetch(base_url: str, path: str) -> int:
-    request = urllib.request.Request(f"{base_url}{path}", headers={"X-Forwarded-Proto": "https"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        response.read()
-        return response.status
-
-
-def run_wrk(
-    name: str, base_url: str, path: str, *, script: Path, duration: int, connections: int
-) -> LoadResult:
-    output = subprocess.run(
-        [
-            "wrk",
-            "--threads",
-            "1",
-            "--connections",
-            str(connections),
-            "--duration",
-            f"{duration}s",
-            "--timeout",
-            "10s",
-            "--script",
-            str(script),
-            f"{base_url}{path}",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    summary = json.loads(output.strip().splitlines()[-1])
-    return LoadResult(
+    That is how the figures in docs/performance.md were taken; keep it so they stay comparable.
+    """
+    timings = sorted(timings)
+    return LatencyResult(
         name=name,
-        path=path,
-        requests_per_second=summary["requests"] / (summary["duration_us"] / 1e6),
-        p50_ms=summary["p50_us"] / 1000,
-        p95_ms=summary["p95_us"] / 1000,
-        p99_ms=summary["p99_us"] / 1000,
-        max_ms=summary["max_us"] / 1000,
-        bad_responses=summary["non_2xx_3xx"] + summary["socket_errors"],
-    )
-
-
-def _median_result(results: list[LoadResult]) -> LoadResult:
-    def median(field: str) -> float:
-        return statistics.median(getattr(result, field) for result in results)
-
-    return LoadResult(
-        name=results[0].name,
-        path=results[0].path,
-        requests_per_second=median("requests_per_second"),
-        p50_ms=median("p50_ms"),
-        p95_ms=median("p95_ms"),
-        p99_ms=median("p99_ms"),
-        max_ms=max(result.max_ms for result in results),
-        bad_responses=sum(result.bad_responses for result in results),
+        runs=len(timings),
+        p50_ms=statistics.median(timings),
+        p95_ms=timings[int(0.95 * (len(timings) - 1))],
+        p99_ms=timings[int(0.99 * (len(timings) - 1))],
+        queries=queries,
     )
 
 
@@ -290,19 +157,9 @@ def measure_uncached_served(base_url: str, store, *, runs: int) -> list[LatencyR
         for _ in range(runs):
             board_versions_bump(retailer_ids=[store.pk])
             started = time.perf_counter()
-            _fetch(base_url, path)
+            harness.fetch(base_url, path)
             timings.append((time.perf_counter() - started) * 1000)
-        timings.sort()
-        results.append(
-            LatencyResult(
-                name=name,
-                runs=runs,
-                p50_ms=statistics.median(timings),
-                p95_ms=timings[int(0.95 * (len(timings) - 1))],
-                p99_ms=timings[int(0.99 * (len(timings) - 1))],
-                queries=0,
-            )
-        )
+        results.append(_latency_result(name, timings, queries=0))
     return results
 
 
@@ -347,26 +204,13 @@ def measure_uncached(store, *, runs: int) -> list[LatencyResult]:
             if attempt >= 3:  # the first few warm the worker's imports and templates
                 timings.append(elapsed * 1000)
                 query_counts.append(len(captured.captured_queries))
-        timings.sort()
-        results.append(
-            LatencyResult(
-                name=name,
-                runs=runs,
-                p50_ms=statistics.median(timings),
-                p95_ms=timings[int(0.95 * (len(timings) - 1))],
-                p99_ms=timings[int(0.99 * (len(timings) - 1))],
-                queries=statistics.mean(query_counts),
-            )
-        )
+        results.append(_latency_result(name, timings, queries=statistics.mean(query_counts)))
     return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
-    )
-    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", DEFAULT_REDIS_URL))
+    harness.add_database_arguments(parser)
     parser.add_argument("--duration", type=int, default=10, help="Seconds per wrk run.")
     parser.add_argument(
         "--rounds", type=int, default=2, help="wrk runs per URL; medians are shown."
@@ -383,33 +227,15 @@ def main() -> None:
     parser.add_argument("--uncached-runs", type=int, default=40)
     args = parser.parse_args()
 
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed. On Debian: apt-get install -y wrk")
-    if args.database_url.rstrip("/").endswith("/golfshots"):
-        raise SystemExit("Point DATABASE_URL at a database for benchmarks, e.g. golfshots_bench.")
-
-    var_dir = Path(tempfile.mkdtemp(prefix="golfshots-bench-"))
-    environment = _environment(args, var_dir)
-    manage = [sys.executable, str(BASE_DIR / "manage.py")]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=environment, check=True)
-    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=environment, check=True)
-    _setup_django(environment)
+    var_dir, environment = harness.prepare_server_bench(
+        database_url=args.database_url, redis_url=args.redis_url
+    )
 
     from django.core.cache import cache
-    from django.db.models import Count
 
-    from leaderboards.management.commands.generate_bench_data import STORE_SLUG_PREFIX
-    from retailers.models import Retailer
     from shots.models import Shot
 
-    store = (
-        Retailer.objects.filter(slug__startswith=STORE_SLUG_PREFIX)
-        .annotate(shot_count=Count("shots"))
-        .order_by("-shot_count")
-        .first()
-    )
-    if store is None:
-        raise SystemExit("No bench data: run `manage.py generate_bench_data` first.")
+    store = harness.busiest_bench_store()
     shot_total = Shot.objects.count()
     cache.clear()  # the bench's own Redis db: start from a known state
 
@@ -419,26 +245,8 @@ def main() -> None:
     for label, execution, planning, rows in sql_results:
         print(f"  {label:58s} {execution:8.2f} ms  (planning {planning:.2f} ms, {rows} rows)")
 
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log_path = var_dir / "gunicorn.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "golfshots.wsgi",
-                "-c",
-                "gunicorn.conf.py",
-                "--bind",
-                f"127.0.0.1:{port}",
-            ],
-            cwd=BASE_DIR,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
     script = var_dir / "bench.lua"
-    script.write_text(WRK_SCRIPT)
+    script.write_text(harness.WRK_SCRIPT)
     targets = [
         ("bare view /healthz", "/healthz"),
         ("store page /s/<slug>/, cached", f"/s/{store.slug}/"),
@@ -451,30 +259,26 @@ def main() -> None:
     runs: dict[int, dict[str, list[LoadResult]]] = {
         level: {path: [] for _, path in targets} for level in levels
     }
-    try:
-        _wait_until_up(base_url, server, log_path)
+    with harness.gunicorn_server(environment, var_dir) as server:
         for _, path in targets:  # fill the cache and warm both workers
             for _ in range(2 * WORKERS):
-                _fetch(base_url, path)
+                harness.fetch(server.base_url, path)
         for level in levels:
             for _ in range(args.rounds):
                 # The bare view opens and closes each round: its spread is the noise.
                 for name, path in [*targets, targets[0]]:
                     runs[level][path].append(
-                        run_wrk(
+                        harness.run_wrk(
                             name,
-                            base_url,
+                            server.base_url,
                             path,
                             script=script,
                             duration=args.duration,
                             connections=level,
                         )
                     )
-        uncached_served = measure_uncached_served(base_url, store, runs=args.uncached_runs)
-        worker_peaks = _worker_peak_rss_mib(server.pid)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        uncached_served = measure_uncached_served(server.base_url, store, runs=args.uncached_runs)
+        worker_peaks = _worker_peak_rss_mib(server.process.pid)
     load_after = os.getloadavg()
 
     print(
@@ -484,7 +288,7 @@ def main() -> None:
     )
     results_by_level = {}
     for level in levels:
-        level_results = [_median_result(runs[level][path]) for _, path in targets]
+        level_results = [harness.median_result(runs[level][path]) for _, path in targets]
         results_by_level[level] = level_results
         bare = level_results[0].requests_per_second
         bare_spread = [result.requests_per_second for result in runs[level]["/healthz"]]

@@ -26,14 +26,11 @@ import json
 import logging
 import os
 import statistics
-import sys
 import time
 import tracemalloc
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/golfshots_bench"
-DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/1"
+import harness
+
 TOKEN = "bench-scrape-token"
 
 
@@ -97,32 +94,27 @@ def explain_collector_sql() -> list[tuple[str, float]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--database-url", default=os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
-    )
-    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL", DEFAULT_REDIS_URL))
+    harness.add_database_arguments(parser)
     parser.add_argument("--runs", type=int, default=3000, help="/healthz requests per variant.")
     parser.add_argument("--scrapes", type=int, default=200)
     args = parser.parse_args()
-    if args.database_url.rstrip("/").endswith("/golfshots"):
-        raise SystemExit("Point DATABASE_URL at a database for benchmarks, e.g. golfshots_bench.")
+    harness.refuse_default_database(args.database_url)
 
-    os.environ.update(
-        DATABASE_URL=args.database_url,
-        REDIS_URL=args.redis_url,
-        DEBUG="false",
-        SECRET_KEY="bench-" + "k" * 50,
-        ALLOWED_HOSTS="testserver",
-        SECURE_SSL_REDIRECT="false",
-        LOG_FORMAT="json",
-        LOG_LEVEL="INFO",
-        METRICS_TOKEN=TOKEN,
-        DJANGO_SETTINGS_MODULE="golfshots.settings",
-    )
-    sys.path.insert(0, str(BASE_DIR))
-    import django
-
-    django.setup()
+    # In-process, not the gunicorn environment: the test client's host, no
+    # HTTPS redirect, and the production log format and level being measured.
+    environment = {
+        "DATABASE_URL": args.database_url,
+        "REDIS_URL": args.redis_url,
+        "DEBUG": "false",
+        "SECRET_KEY": "bench-" + "k" * 50,
+        "ALLOWED_HOSTS": "testserver",
+        "SECURE_SSL_REDIRECT": "false",
+        "LOG_FORMAT": "json",
+        "LOG_LEVEL": "INFO",
+        "METRICS_TOKEN": TOKEN,
+        "DJANGO_SETTINGS_MODULE": "golfshots.settings",
+    }
+    harness.setup_django(environment)
     from django.db import connection
     from django.test import Client
 

@@ -9,6 +9,11 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.models import User
+from accounts.tests.factories import UserFactory
+from retailers.models import Retailer
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -60,6 +65,36 @@ def _media_in_tmp(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+# A module that needs a particular golfer defines its own ``golfer``; ``api``
+# and ``browser`` then act as that one.
+@pytest.fixture
+def golfer(db) -> User:
+    return UserFactory()
+
+
+@pytest.fixture
+def browser(client, golfer):
+    client.force_login(golfer)
+    return client
+
+
+@pytest.fixture
+def api(golfer) -> APIClient:
+    api_client = APIClient()
+    api_client.force_authenticate(golfer)
+    return api_client
+
+
+@pytest.fixture
+def store(db) -> Retailer:
+    return Retailer.objects.create(name="Fairway Lab", slug="fairway")
+
+
+@pytest.fixture
+def other_store(db) -> Retailer:
+    return Retailer.objects.create(name="Tee Time", slug="teetime")
 
 
 CHROMIUM = "/usr/bin/chromium"

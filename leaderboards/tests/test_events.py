@@ -20,16 +20,6 @@ START = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 END = datetime(2026, 6, 8, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def store(db) -> Retailer:
-    return Retailer.objects.create(name="Fairway Lab", slug="fairway")
-
-
-@pytest.fixture
-def other_store(db) -> Retailer:
-    return Retailer.objects.create(name="Tee Time", slug="teetime")
-
-
 def make_event(store: Retailer, **rules) -> Event:
     values = {
         "name": "Longest drive",

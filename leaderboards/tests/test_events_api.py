@@ -8,7 +8,6 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 from drf_spectacular.drainage import reset_generator_stats
-from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from leaderboards import services
@@ -37,25 +36,8 @@ EVENT_KEYS = {
 
 
 @pytest.fixture
-def store(db) -> Retailer:
-    return Retailer.objects.create(name="Fairway Lab", slug="fairway")
-
-
-@pytest.fixture
-def other_store(db) -> Retailer:
-    return Retailer.objects.create(name="Tee Time", slug="teetime")
-
-
-@pytest.fixture
 def golfer(db):
     return UserFactory(display_name="Ann")
-
-
-@pytest.fixture
-def api(golfer) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(golfer)
-    return client
 
 
 def make_event(store: Retailer, *, days_from_now: int = 0, **rules) -> Event:

@@ -26,11 +26,6 @@ def store(db) -> Retailer:
     return Retailer.objects.create(name="Fairway Lab", slug="fairway", timezone="Europe/London")
 
 
-@pytest.fixture
-def other_store(db) -> Retailer:
-    return Retailer.objects.create(name="Tee Time", slug="teetime")
-
-
 def member(store: Retailer, role: str = Role.STAFF):
     user = UserFactory(username=f"{store.slug}-{role}")
     Membership.objects.create(user=user, retailer=store, role=role)

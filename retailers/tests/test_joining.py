@@ -13,11 +13,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def store() -> Retailer:
-    return Retailer.objects.create(name="Fairway Lab", slug="fairway")
-
-
-@pytest.fixture
 def golfer() -> User:
     return User.objects.create_user(
         "ann", email="ann@example.com", password="correct horse battery", display_name="Ann"

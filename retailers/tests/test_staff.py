@@ -17,11 +17,6 @@ from retailers.services import InvitationError, invitation_accept, staff_invite,
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def store() -> Retailer:
-    return Retailer.objects.create(name="Fairway Lab", slug="fairway")
-
-
 def person(username: str, email: str = "") -> User:
     return User.objects.create_user(
         username, email=email or f"{username}@example.com", password="correct horse battery"

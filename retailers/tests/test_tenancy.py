@@ -7,16 +7,6 @@ from retailers.models import Membership, Retailer, Role
 from retailers.tenancy import is_staff_of, retailer_for_staff
 
 
-@pytest.fixture
-def store(db) -> Retailer:
-    return Retailer.objects.create(name="Fairway Lab", slug="fairway")
-
-
-@pytest.fixture
-def other_store(db) -> Retailer:
-    return Retailer.objects.create(name="Tee Time", slug="teetime")
-
-
 def member(store: Retailer, role: str = Role.STAFF) -> User:
     user = User.objects.create_user(f"{store.slug}-{role}", password="correct horse battery")
     Membership.objects.create(user=user, retailer=store, role=role)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from accounts.models import User
 from shots.tests.fake_openai import FakeOpenAI
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
@@ -90,3 +91,17 @@ def eager_analysis(settings):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def superuser(db, settings) -> User:
+    # The production hasher is slow, and the admin tests make users by the dozen.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return User.objects.create_superuser("root", "root@example.com", "admin password")
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    """``client`` logged in as ``superuser`` (in place of pytest-django's admin_client)."""
+    client.force_login(superuser)
+    return client

@@ -20,18 +20,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def superuser(settings) -> User:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return User.objects.create_superuser("root", "root@example.com", "admin password")
-
-
-@pytest.fixture
-def admin_client(client, superuser):
-    client.force_login(superuser)
-    return client
-
-
-@pytest.fixture
 def store() -> Retailer:
     return Retailer.objects.create(name="Fairway Lab", slug="fairway-lab")
 

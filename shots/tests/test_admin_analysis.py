@@ -35,18 +35,6 @@ QUEUE_URL = "admin:shots_shotneedingreview_changelist"
 
 
 @pytest.fixture
-def superuser(settings) -> User:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return User.objects.create_superuser("root", "root@example.com", "admin password")
-
-
-@pytest.fixture
-def admin_client(client, superuser):
-    client.force_login(superuser)
-    return client
-
-
-@pytest.fixture
 def golfer() -> User:
     return User.objects.create_user("birdie", "birdie@example.com", "golfer password")
 

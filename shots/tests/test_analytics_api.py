@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -18,18 +19,6 @@ pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/analytics/"
 SUMMARY_KEYS = {"mean", "median", "stdev", "max"}
-
-
-@pytest.fixture
-def golfer():
-    return UserFactory()
-
-
-@pytest.fixture
-def api(golfer) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(golfer)
-    return client
 
 
 def test_it_answers_per_club_statistics_and_gaps(api, golfer):
@@ -164,6 +153,9 @@ def test_it_answers_from_the_database_when_redis_is_down(api, golfer, settings):
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
         }
     }
+    # The cache really is down: on a working one the rest would pass just the same.
+    cache.set("probe", 1)
+    assert cache.get("probe") is None
     ShotFactory(golfer=golfer, carry=210.0)
 
     response = api.get(URL)

@@ -49,13 +49,6 @@ def golfer(db):
     return UserFactory(timezone="America/New_York")
 
 
-@pytest.fixture
-def api(golfer) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(golfer)
-    return client
-
-
 def post_shot(api: APIClient, **values) -> dict:
     response = api.post(SHOTS_URL, {"club": "driver", **values}, format="json")
     assert response.status_code == 201, response.json()

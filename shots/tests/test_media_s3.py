@@ -10,7 +10,6 @@ OpenAI server, and photos are fetched back with a plain HTTP client.
 from __future__ import annotations
 
 import base64
-import io
 import json
 import logging
 import subprocess
@@ -32,7 +31,6 @@ from django.db import DataError
 from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
-from PIL import Image, ImageDraw
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -42,9 +40,9 @@ from golfshots import settings as project_settings
 from golfshots.tests.servers import free_port, gunicorn_instance, wait_until_answering
 from retailers.models import CustomerLink, Membership, PlanStatus, Retailer, Role
 from shots import services
-from shots.images import shrink_upload
 from shots.models import Shot, ShotStatus
 from shots.tests import fake_openai as fake
+from shots.tests.photos import screen_photo, shrunk_screen_photo
 
 # Analysis runs in-process after commit, as on the embedded default.
 pytestmark = pytest.mark.usefixtures("eager_analysis")
@@ -159,14 +157,6 @@ def world(db) -> World:
     CustomerLink.objects.create(golfer=golfer, retailer=store)
     CustomerLink.objects.create(golfer=other_golfer, retailer=other_store)
     return World(store, staff, other_staff, golfer, other_golfer)
-
-
-def screen_photo(colour: str = "navy") -> bytes:
-    image = Image.new("RGB", (800, 600), colour)
-    ImageDraw.Draw(image).rectangle((100, 100, 300, 200), fill="white")
-    output = io.BytesIO()
-    image.save(output, "JPEG", quality=85)
-    return output.getvalue()
 
 
 @pytest.fixture
@@ -406,7 +396,7 @@ def test_a_rejected_upload_leaves_no_object_and_no_row(
 
 
 def test_a_photo_whose_row_cannot_be_saved_is_removed_from_the_bucket(bucket, world):
-    photo = shrink_upload(SimpleUploadedFile("screen.jpg", screen_photo(), "image/jpeg"))
+    photo = shrunk_screen_photo()
 
     # Longer than the column: PostgreSQL refuses the row after the upload.
     with pytest.raises(DataError):

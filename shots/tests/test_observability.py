@@ -16,14 +16,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 from prometheus_client import REGISTRY
-from rest_framework.test import APIClient
 
-from accounts.tests.factories import UserFactory
 from golfshots.logs import JsonFormatter, RequestIdFilter
 from shots.models import Shot
 from shots.tests import fake_openai as fake
+from shots.tests.photos import screen_photo
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,21 +36,7 @@ def sample(name: str, **labels: str) -> float:
 
 
 def photo_upload() -> SimpleUploadedFile:
-    content = io.BytesIO()
-    Image.new("RGB", (800, 600), "teal").save(content, "JPEG")
-    return SimpleUploadedFile("screen.jpg", content.getvalue(), "image/jpeg")
-
-
-@pytest.fixture
-def golfer():
-    return UserFactory()
-
-
-@pytest.fixture
-def api(golfer) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(golfer)
-    return client
+    return SimpleUploadedFile("screen.jpg", screen_photo("teal"), "image/jpeg")
 
 
 @pytest.fixture

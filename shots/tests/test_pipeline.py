@@ -23,17 +23,17 @@ from django.core.management.base import CommandError
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image, ImageDraw
-from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
 from golfshots.celery import app as celery_app
 from retailers.models import CustomerLink, Retailer
 from shots import services
 from shots.analysis.openai_analyser import PROMPT_VERSION, OpenAIAnalyser
-from shots.images import shrink_upload
 from shots.models import AnalysisOutcome, PersonalBest, Shot, ShotAnalysis, ShotStatus
 from shots.tests import fake_openai as fake
+from shots.tests.photos import screen_photo, shrunk_screen_photo
+
+pytestmark = pytest.mark.usefixtures("eager_analysis")
 
 UPLOAD_URL = reverse("shots:upload")
 SHOTS_API_URL = "/api/v1/shots/"
@@ -61,44 +61,6 @@ SEVEN_IRON_NUMBERS = {
     "carry": (165.0, "yds"),
 }
 DRIVER_NUMBERS = {"ball_speed": (150.0, "mph"), "club_speed": (103.0, "mph"), "carry": (240, "yds")}
-
-
-def screen_photo(colour: str = "navy") -> bytes:
-    """A small JPEG standing in for a photo of the screen; the fake server reads nothing."""
-    image = Image.new("RGB", (800, 600), colour)
-    ImageDraw.Draw(image).rectangle((100, 100, 300, 200), fill="white")
-    output = io.BytesIO()
-    image.save(output, "JPEG", quality=85)
-    return output.getvalue()
-
-
-@pytest.fixture(autouse=True)
-def eager_celery(settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    # The Celery app copied Django's settings when it was configured, so the
-    # settings fixture alone does not reach it.
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
-
-
-@pytest.fixture
-def golfer(db):
-    return UserFactory()
-
-
-@pytest.fixture
-def browser(client, golfer):
-    client.force_login(golfer)
-    return client
-
-
-@pytest.fixture
-def api(golfer) -> APIClient:
-    api_client = APIClient()
-    api_client.force_authenticate(golfer)
-    return api_client
 
 
 @pytest.fixture
@@ -146,8 +108,7 @@ def stored_photo_shot(golfer, *, status: str, attempts: int, age: timedelta) -> 
     Made through the service but outside django_capture_on_commit_callbacks, so
     its on-commit enqueue never runs (the test transaction never commits).
     """
-    photo = shrink_upload(SimpleUploadedFile("screen.jpg", screen_photo(), "image/jpeg"))
-    shot, _ = services.shot_create_from_photo(golfer=golfer, photo=photo)
+    shot, _ = services.shot_create_from_photo(golfer=golfer, photo=shrunk_screen_photo())
     Shot.objects.filter(pk=shot.pk).update(
         status=status, analysis_attempts=attempts, updated_at=timezone.now() - age
     )

@@ -22,7 +22,6 @@ from django.utils.html import escape
 from PIL import Image
 from rest_framework.test import APIClient
 
-from accounts.tests.factories import UserFactory
 from shots.images import ImageRejected, shrink_upload
 from shots.models import Shot, ShotStatus
 from shots.tests import badfiles
@@ -53,24 +52,6 @@ FORM_MESSAGES: dict[str, str] = {}
 @pytest.fixture(autouse=True)
 def _small_byte_cap(settings):
     settings.SHOT_UPLOAD_MAX_BYTES = SMALL_BYTE_CAP
-
-
-@pytest.fixture
-def golfer(db):
-    return UserFactory()
-
-
-@pytest.fixture
-def browser(client, golfer):
-    client.force_login(golfer)
-    return client
-
-
-@pytest.fixture
-def api(golfer) -> APIClient:
-    api_client = APIClient()
-    api_client.force_authenticate(golfer)
-    return api_client
 
 
 def as_file(upload: Upload) -> SimpleUploadedFile:

@@ -9,7 +9,6 @@ The broker is REDIS_URL's database, purged before and after each test.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import re
@@ -28,7 +27,6 @@ import pytest
 import redis
 from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
 
@@ -36,10 +34,10 @@ from accounts.tests.factories import UserFactory
 from golfshots.celery import app as celery_app
 from golfshots.tests.servers import free_port, pytest_database_url
 from shots import services
-from shots.images import ShrunkImage, shrink_upload
 from shots.models import AnalysisOutcome, Shot, ShotAnalysis, ShotStatus
 from shots.tasks import analyze_shot
 from shots.tests import fake_openai as fake
+from shots.tests.photos import screen_photo, shrunk_screen_photo
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -235,20 +233,12 @@ def golfer(transactional_db):
     return UserFactory()
 
 
-def screen_photo() -> ShrunkImage:
-    output = io.BytesIO()
-    Image.new("RGB", (800, 600), "navy").save(output, "JPEG")
-    return shrink_upload(SimpleUploadedFile("screen.jpg", output.getvalue(), "image/jpeg"))
-
-
 def upload_through_the_api(golfer, *, headers: dict[str, str] | None = None):
     api = APIClient()
     api.force_authenticate(golfer)
-    photo = io.BytesIO()
-    Image.new("RGB", (800, 600), "teal").save(photo, "JPEG")
     return api.post(
         "/api/v1/shots/",
-        {"image": SimpleUploadedFile("screen.jpg", photo.getvalue(), "image/jpeg")},
+        {"image": SimpleUploadedFile("screen.jpg", screen_photo("teal"), "image/jpeg")},
         format="multipart",
         headers=headers or {},
     )
@@ -256,6 +246,18 @@ def upload_through_the_api(golfer, *, headers: dict[str, str] | None = None):
 
 def status_of(shot: Shot) -> str:
     return Shot.objects.values_list("status", flat=True).get(pk=shot.pk)
+
+
+def a_shot_the_worker_is_reading(golfer, fake_openai, worker: Worker) -> Shot:
+    """A new photo shot, once the worker has claimed it and waits on the held OpenAI reply."""
+    shot, _ = services.shot_create_from_photo(golfer=golfer, photo=shrunk_screen_photo())
+    wait_for(
+        lambda: len(fake_openai.requests) == 1 and status_of(shot) == ShotStatus.ANALYZING,
+        timeout=ANALYSIS_SECONDS,
+        what="the worker to be waiting on OpenAI",
+        worker=worker,
+    )
+    return shot
 
 
 def test_a_worker_analyses_a_photo_uploaded_through_the_api(start_worker, golfer, fake_openai):
@@ -344,13 +346,7 @@ def test_a_worker_killed_mid_analysis_loses_nothing_and_the_sweeper_finishes_it(
     fake_openai.enqueue(fake.slow(fake.good_answer(SCREEN), seconds=30), fake.good_answer(SCREEN))
     first = start_worker()
 
-    shot, _ = services.shot_create_from_photo(golfer=golfer, photo=screen_photo())
-    wait_for(
-        lambda: len(fake_openai.requests) == 1 and status_of(shot) == ShotStatus.ANALYZING,
-        timeout=ANALYSIS_SECONDS,
-        what="the worker to be waiting on OpenAI",
-        worker=first,
-    )
+    shot = a_shot_the_worker_is_reading(golfer, fake_openai, first)
     first.kill()
 
     assert first.process.returncode == -signal.SIGKILL
@@ -383,13 +379,7 @@ def test_a_task_redelivered_after_its_pool_process_died_does_not_analyse_twice(
     fake_openai.enqueue(fake.slow(fake.good_answer(SCREEN), seconds=30), fake.good_answer(SCREEN))
     worker = start_worker()
 
-    shot, _ = services.shot_create_from_photo(golfer=golfer, photo=screen_photo())
-    wait_for(
-        lambda: len(fake_openai.requests) == 1 and status_of(shot) == ShotStatus.ANALYZING,
-        timeout=ANALYSIS_SECONDS,
-        what="the worker to be waiting on OpenAI",
-        worker=worker,
-    )
+    shot = a_shot_the_worker_is_reading(golfer, fake_openai, worker)
     [child] = worker.pool_children()
     os.kill(child, signal.SIGKILL)
 
@@ -425,7 +415,8 @@ def test_a_task_delivered_three_times_analyses_the_shot_once(start_worker, golfe
     # Two pool processes, so two deliveries really do run at the same time.
     worker = start_worker(concurrency=2)
 
-    shot, _ = services.shot_create_from_photo(golfer=golfer, photo=screen_photo())  # delivery 1
+    photo = shrunk_screen_photo()
+    shot, _ = services.shot_create_from_photo(golfer=golfer, photo=photo)  # delivery 1
     duplicate = analyze_shot.delay(shot.pk)  # 2: a double enqueue
     analyze_shot.apply_async((shot.pk,), task_id=duplicate.id)  # 3: a redelivery of the same task
 
@@ -447,13 +438,7 @@ def test_a_task_delivered_three_times_analyses_the_shot_once(start_worker, golfe
 def test_a_shot_deleted_while_the_worker_reads_it_stays_deleted(start_worker, golfer, fake_openai):
     fake_openai.enqueue(fake.slow(fake.good_answer(SCREEN), seconds=2))
     worker = start_worker()
-    shot, _ = services.shot_create_from_photo(golfer=golfer, photo=screen_photo())
-    wait_for(
-        lambda: len(fake_openai.requests) == 1,
-        timeout=ANALYSIS_SECONDS,
-        what="the worker to be waiting on OpenAI",
-        worker=worker,
-    )
+    shot = a_shot_the_worker_is_reading(golfer, fake_openai, worker)
 
     shot_id = shot.pk  # delete() clears shot.pk
     services.shot_delete(shot=shot)  # the golfer gives up on it meanwhile

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
 import shutil
 import socket
@@ -103,7 +104,10 @@ def server_environment(*, database_url: str, redis_url: str, var_dir: Path) -> d
         # Recycling every ~1,000 requests would restart a worker every second
         # or two under wrk and measure start-up instead of the views.
         GUNICORN_MAX_REQUESTS="0",
-        LOG_LEVEL="WARNING",
+        # As in production: one JSON line per request at INFO (to gunicorn.log),
+        # so the figures include what the request log costs.
+        LOG_LEVEL="INFO",
+        LOG_FORMAT="json",
         DJANGO_SETTINGS_MODULE="golfshots.settings",
     )
     return environment
@@ -138,6 +142,9 @@ def prepare_server_bench(*, database_url: str, redis_url: str) -> tuple[Path, di
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=environment, check=True)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=environment, check=True)
     setup_django(environment)
+    # The servers log each request (see server_environment); this process
+    # prints figures, which its own in-process requests' lines would bury.
+    logging.getLogger("golfshots.request").setLevel(logging.WARNING)
     return var_dir, environment
 
 

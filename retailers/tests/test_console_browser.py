@@ -45,7 +45,14 @@ def test_an_owner_verifies_a_shot_from_the_queue_and_exports_csv(browser_page, l
     expect(item).to_contain_text("255.0 yd")
     photo = item.get_by_role("img")
     expect(photo).to_be_visible()
-    assert photo.evaluate("image => image.naturalWidth") > 0  # served through the console
+    # Visible is not loaded: wait for the image itself (0 if it fails to load).
+    width = photo.evaluate(
+        """image => image.complete ? image.naturalWidth : new Promise(resolve => {
+            image.addEventListener("load", () => resolve(image.naturalWidth));
+            image.addEventListener("error", () => resolve(0));
+        })"""
+    )
+    assert width > 0  # served through the console
     item.get_by_role("button", name="Verify").click()
 
     expect(page.get_by_role("status").filter(has_text="verified")).to_be_visible()

@@ -6,7 +6,11 @@ Makefile's ``test`` target points DATABASE_URL and REDIS_URL at them.
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -14,6 +18,17 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.tests.factories import UserFactory
 from retailers.models import Retailer
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock",
+        metavar="ISO-8601",
+        help=(
+            "Run the whole suite with the clock moved to this moment (it keeps ticking), "
+            "e.g. --clock=2027-03-01T00:30-05:00, to hunt for date bugs."
+        ),
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -48,6 +63,48 @@ def _close_connection_pools(django_db_setup, django_db_blocker):
             "WHERE datname = %s AND pid <> pg_backend_pid()",
             [test_database],
         )
+
+
+NEW_YORK = ZoneInfo("America/New_York")
+UTC = ZoneInfo("UTC")
+
+# Moments where calendar code breaks: a period boundary just passed or about
+# to pass, in the default store zone (UTC) and in New York, where the demo
+# store is; the two zones disagree about the date at each of these.
+AWKWARD_MOMENTS: dict[str, datetime] = {
+    "1st-of-month-monday-0030-new-york": datetime(2027, 3, 1, 0, 30, tzinfo=NEW_YORK),
+    "1st-of-month-0030-utc": datetime(2027, 3, 1, 0, 30, tzinfo=UTC),
+    "monday-0030-utc": datetime(2027, 2, 8, 0, 30, tzinfo=UTC),
+    "sunday-2330-new-york": datetime(2027, 2, 7, 23, 30, tzinfo=NEW_YORK),
+    "sunday-2330-utc": datetime(2027, 2, 7, 23, 30, tzinfo=UTC),
+    "31-december-2330-new-york": datetime(2027, 12, 31, 23, 30, tzinfo=NEW_YORK),
+    "31-december-2330-utc": datetime(2027, 12, 31, 23, 30, tzinfo=UTC),
+    # The spring-forward day: 02:00-03:00 does not exist; the day has 23 hours.
+    "dst-starts-new-york": datetime(2027, 3, 14, 3, 30, tzinfo=NEW_YORK),
+    # The fall-back day: 01:00-02:00 happens twice; the day has 25 hours.
+    "dst-ends-new-york": datetime(2027, 11, 7, 1, 30, tzinfo=NEW_YORK),
+}
+
+
+@pytest.fixture(params=list(AWKWARD_MOMENTS.values()), ids=list(AWKWARD_MOMENTS))
+def awkward_moment(request) -> datetime:
+    """Run the test with the clock at each awkward moment in turn (the clock keeps ticking).
+
+    A test that depends on today's date asks for this fixture, so a date bug
+    fails CI the day it is written instead of on the 1st of next month.
+    """
+    with time_machine.travel(request.param, tick=True):
+        yield request.param
+
+
+@pytest.fixture(autouse=True)
+def _clock_from_command_line(request):
+    moment = request.config.getoption("--clock")
+    if not moment or "awkward_moment" in request.fixturenames:
+        yield
+        return
+    with time_machine.travel(datetime.fromisoformat(moment), tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -537,21 +537,30 @@ def demo_data_seed(*, now: datetime | None = None) -> DemoSeedResult:
     return result
 
 
+# The running event opens this many days before the seed and stays open as
+# long again: a window that holds weeks of demo shots whatever the date (a
+# calendar-month event is empty on the 1st) and stays open while someone
+# tries the demo.
+RUNNING_EVENT_DAYS = 21
+
+
 def _demo_events_create(*, store: Retailer, owner: User, now: datetime, zone: ZoneInfo) -> None:
-    """A long-drive contest running this month and one that finished last month."""
-    local = now.astimezone(zone)
-    month_start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    next_month = (month_start + timedelta(days=32)).replace(day=1)
-    last_month = (month_start - timedelta(days=1)).replace(day=1)
+    """A long-drive contest running now and a ball-speed challenge that finished before it."""
+    today = now.astimezone(zone).date()
+    opened = datetime.combine(today - timedelta(days=RUNNING_EVENT_DAYS), time.min, tzinfo=zone)
+    closes = datetime.combine(today + timedelta(days=RUNNING_EVENT_DAYS), time.min, tzinfo=zone)
+    previous_opened = datetime.combine(
+        opened.date() - timedelta(days=28), time.min, tzinfo=zone
+    )
     golfers = list(User.objects.filter(username__in=[p.username for p in DEMO_GOLFERS]))
     current = event_create(
         retailer=store,
         created_by=owner,
-        name=f"{local:%B} long drive",
+        name=f"Long drive to {closes:%-d %B}",
         metric="carry",
         club="driver",
-        starts_at=month_start,
-        ends_at=next_month,
+        starts_at=opened,
+        ends_at=closes,
         divisions=["Open", "Seniors"],
     )
     for golfer in golfers:
@@ -560,16 +569,16 @@ def _demo_events_create(*, store: Retailer, owner: User, now: datetime, zone: Zo
     finished = event_create(
         retailer=store,
         created_by=owner,
-        name=f"{last_month:%B} ball-speed challenge (first 5 shots)",
+        name="Ball-speed challenge (first 5 shots)",
         metric="ball_speed",
         club="",
-        starts_at=last_month,
-        ends_at=month_start,
+        starts_at=previous_opened,
+        ends_at=opened,
         attempt_rule=AttemptRule.FIRST_N,
         attempts=5,
     )
     # event_enter refuses finished events, as it should for golfers; the demo
-    # back-fills the entries the golfers would have made last month.
+    # back-fills the entries the golfers would have made back then.
     EventEntry.objects.bulk_create(
         [EventEntry(event=finished, golfer=golfer) for golfer in golfers]
     )

@@ -6,6 +6,7 @@ Makefile's ``test`` target points DATABASE_URL and REDIS_URL at them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -87,7 +88,7 @@ AWKWARD_MOMENTS: dict[str, datetime] = {
 
 
 @pytest.fixture(params=list(AWKWARD_MOMENTS.values()), ids=list(AWKWARD_MOMENTS))
-def awkward_moment(request) -> datetime:
+def awkward_moment(request) -> Iterator[datetime]:
     """Run the test with the clock at each awkward moment in turn (the clock keeps ticking).
 
     A test that depends on today's date asks for this fixture, so a date bug
@@ -97,10 +98,14 @@ def awkward_moment(request) -> datetime:
         yield request.param
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def _clock_from_command_line(request):
+    # Session-wide, so module fixtures that load data see the same clock as
+    # the tests. Servers the tests start in other processes (gunicorn, moto,
+    # Celery workers) keep the real clock, so tests that compare times across
+    # processes (presigned URLs) are expected to fail under --clock.
     moment = request.config.getoption("--clock")
-    if not moment or "awkward_moment" in request.fixturenames:
+    if not moment:
         yield
         return
     with time_machine.travel(datetime.fromisoformat(moment), tick=True):
@@ -128,7 +133,7 @@ def _media_in_tmp(settings, tmp_path):
 # and ``browser`` then act as that one.
 @pytest.fixture
 def golfer(db) -> User:
-    return UserFactory()
+    return UserFactory.create()
 
 
 @pytest.fixture

@@ -13,17 +13,17 @@ from golfshots.env import Env
 
 env = Env()
 
-port = env.int("PORT", 8000, minimum=1)
+port = env.integer("PORT", 8000, minimum=1)
 
 # Metrics in multiprocess mode: each worker writes its counters to files here
 # and /metrics adds them up. Set before any worker imports prometheus_client
 # (workers import the app after the fork; nothing here imports it).
-metrics_dir = env.str("PROMETHEUS_MULTIPROC_DIR") or os.path.join(
+metrics_dir = env.string("PROMETHEUS_MULTIPROC_DIR") or os.path.join(
     tempfile.gettempdir(), f"golfshots-web-metrics-{port}"
 )
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
 bind = [f"0.0.0.0:{port}"]
-workers = env.int("WEB_CONCURRENCY", 2, minimum=1)
+workers = env.integer("WEB_CONCURRENCY", 2, minimum=1)
 # Sync workers: every view is short and database-bound; slow work goes to Celery.
 worker_class = "sync"
 timeout = 30
@@ -32,8 +32,8 @@ timeout = 30
 graceful_timeout = 25
 # Recycle workers now and then so a slow leak cannot grow without bound; the
 # jitter keeps them from all restarting at once.
-max_requests = env.int("GUNICORN_MAX_REQUESTS", 1000, minimum=0)
-max_requests_jitter = env.int("GUNICORN_MAX_REQUESTS_JITTER", 100, minimum=0)
+max_requests = env.integer("GUNICORN_MAX_REQUESTS", 1000, minimum=0)
+max_requests_jitter = env.integer("GUNICORN_MAX_REQUESTS_JITTER", 100, minimum=0)
 
 # The app logs every request itself (golfshots.middleware.RequestLogMiddleware,
 # JSON with the request id and user), so gunicorn's access log would repeat it.
@@ -63,7 +63,7 @@ if app_settings.LOG_FORMAT == "json":
     }
 
 # Only the platform's router may set X-Forwarded-Proto/For (SECURE_PROXY_SSL_HEADER trusts it).
-forwarded_allow_ips = env.str("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+forwarded_allow_ips = env.string("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 # Nobody steers a running server through gunicornc here, and the control
 # socket would be written under $HOME, which a platform may mount read-only.

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from accounts.models import Handedness, Units, User
-from leaderboards.cache import board_versions_bump_on_commit
+from golfshots.cache_scopes import board_versions_bump_on_commit
 
 SETTINGS_FIELDS = frozenset({"display_name", "email", "units", "handedness", "timezone"})
 

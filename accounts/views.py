@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import AccountSettingsForm, SignUpForm
+from accounts.requests import AuthenticatedHttpRequest
 from accounts.services import user_sign_up, user_update_settings
 
 
@@ -52,7 +53,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_settings(request: HttpRequest) -> HttpResponse:
+def account_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = AccountSettingsForm(
         request.POST if request.method == "POST" else None, instance=request.user
     )

@@ -40,7 +40,7 @@ def add_golfer_shots(store) -> object:
     from django.utils import timezone
 
     from accounts.models import User
-    from shots.demo import CLUB_MODELS
+    from demo.seed import CLUB_MODELS
     from shots.models import Shot, ShotSource, ShotStatus
 
     golfer, _ = User.objects.get_or_create(
@@ -89,7 +89,7 @@ def measure_sql(golfer, *, runs: int) -> list[tuple[str, float]]:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    from shots.analytics import golfer_analytics, period_last_days
+    from analytics.queries import golfer_analytics, period_last_days
 
     period = period_last_days(365, tz=timezone.get_current_timezone())
     with CaptureQueriesContext(connection) as captured:
@@ -110,12 +110,9 @@ def measure_in_process(golfer, *, runs: int) -> tuple[float, float]:
     """Median wall ms of the selector uncached (queries + Python) and cached."""
     from django.utils import timezone
 
-    from shots.analytics import (
-        analytics_versions_bump,
-        cached_golfer_analytics,
-        golfer_analytics,
-        period_last_days,
-    )
+    from analytics.cache import cached_golfer_analytics
+    from analytics.queries import golfer_analytics, period_last_days
+    from golfshots.cache_scopes import analytics_versions_bump
 
     period = period_last_days(365, tz=timezone.get_current_timezone())
     uncached, cached = [], []
@@ -156,7 +153,7 @@ def main() -> None:
 
     from django.core.cache import cache
 
-    from shots.analytics import analytics_versions_bump
+    from golfshots.cache_scopes import analytics_versions_bump
     from shots.models import Shot
 
     store = harness.busiest_bench_store()

@@ -152,7 +152,7 @@ def busiest_bench_store() -> Retailer:
     """The generate_bench_data store with the most shots, annotated with ``shot_count``."""
     from django.db.models import Count
 
-    from leaderboards.management.commands.generate_bench_data import STORE_SLUG_PREFIX
+    from demo.management.commands.generate_bench_data import STORE_SLUG_PREFIX
     from retailers.models import Retailer
 
     store = (

@@ -70,6 +70,7 @@ def measure_sql(store, *, runs: int) -> list[tuple[str, float, float, int]]:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
+    from leaderboards.boards import BoardSpec
     from leaderboards.selectors import leaderboard
 
     sunday = _last_sunday_evening(store.timezone)
@@ -106,14 +107,10 @@ def measure_sql(store, *, runs: int) -> list[tuple[str, float, float, int]]:
     ]
     results = []
     for label, retailer, club, metric, period, now in boards:
+        spec = BoardSpec(retailer=retailer, club=club, metric=metric, period=period)
+        window = spec.window(now or timezone.now())
         with CaptureQueriesContext(connection) as captured:
-            board = leaderboard(
-                retailer=retailer,
-                club=club,
-                metric=metric,
-                period=period,
-                now=now or timezone.now(),
-            )
+            board = leaderboard(spec, window)
         sql = captured.captured_queries[-1]["sql"]
         executions, plannings = [], []
         with connection.cursor() as cursor:
@@ -146,7 +143,7 @@ def _latency_result(name: str, timings: list[float], *, queries: float) -> Laten
 
 def measure_uncached_served(base_url: str, store, *, runs: int) -> list[LatencyResult]:
     """Through gunicorn on one connection, the store's boards invalidated before each request."""
-    from leaderboards.cache import board_versions_bump
+    from golfshots.cache_scopes import board_versions_bump
 
     results = []
     for name, path in [
@@ -179,7 +176,7 @@ def measure_uncached(store, *, runs: int) -> list[LatencyResult]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from leaderboards.cache import board_versions_bump
+    from golfshots.cache_scopes import board_versions_bump
 
     client = Client(HTTP_HOST="127.0.0.1")
     targets = [

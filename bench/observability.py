@@ -67,7 +67,7 @@ def measure_request_overhead(*, runs: int) -> tuple[float, float]:
 def explain_collector_sql() -> list[tuple[str, float]]:
     from django.db import connection
 
-    from golfshots.monitoring import pipeline_counts
+    from shots.selectors import pipeline_counts
 
     sql, params = pipeline_counts().query.sql_with_params()
     statements = [
@@ -118,8 +118,8 @@ def main() -> None:
     from django.db import connection
     from django.test import Client
 
-    from golfshots.monitoring import pipeline_counts
     from shots.models import Shot
+    from shots.selectors import pipeline_counts
 
     # The lines are written and formatted as in production, then thrown away.
     with open(os.devnull, "w") as devnull:

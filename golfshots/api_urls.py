@@ -4,15 +4,15 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from leaderboards.api import LeaderboardView
-from leaderboards.event_api import EventViewSet
-from retailers.api import (
+from analytics.api import AnalyticsView
+from console.api import (
     StoreCustomerListView,
     StoreListView,
     StoreShotListView,
     StoreShotVerifyView,
 )
-from shots.analytics_api import AnalyticsView
+from leaderboards.api import LeaderboardView
+from leaderboards.events.api import EventViewSet
 from shots.api import PersonalBestViewSet, ShotViewSet
 
 router = SimpleRouter()

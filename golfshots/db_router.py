@@ -1,7 +1,8 @@
 """The database router: the primary for everything, the analytics replica by explicit choice.
 
-Analytics reads pick the "replica" alias themselves (``shots.analytics`` calls
-``using()``), so the router never sends a read there on its own: a page that
+Analytics reads pick the "replica" alias themselves (``analytics.queries`` calls
+``using()`` with the alias golfshots/db_replica.py chooses, and falls back to the
+primary there), so the router never sends a read there on its own: a page that
 reads its own write must not see a lagging replica. What the router does is
 keep writes and migrations on the primary, even for rows read from the replica.
 """

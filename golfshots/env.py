@@ -34,11 +34,11 @@ class Env:
     def is_set(self, name: str) -> bool:
         return self._raw(name) is not None
 
-    def str(self, name: str, default: str = "") -> str:
+    def string(self, name: str, default: str = "") -> str:
         value = self._raw(name)
         return default if value is None else value
 
-    def bool(self, name: str, default: bool) -> bool:
+    def boolean(self, name: str, default: bool) -> bool:
         value = self._raw(name)
         if value is None:
             return default
@@ -52,7 +52,7 @@ class Env:
             f"{', '.join(sorted(TRUE_WORDS | FALSE_WORDS))}."
         )
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def integer(self, name: str, default: int, *, minimum: int | None = None) -> int:
         value = self._raw(name)
         if value is None:
             return default
@@ -88,7 +88,7 @@ class Env:
             raise ImproperlyConfigured(f"{name}={number} must be at least {minimum}.")
         return number
 
-    def list(self, name: str, default: list[str] | None = None) -> list[str]:
+    def string_list(self, name: str, default: list[str] | None = None) -> list[str]:
         value = self._raw(name)
         if value is None:
             return list(default or [])
@@ -97,7 +97,7 @@ class Env:
     def networks(self, name: str) -> list[IPv4Network | IPv6Network]:
         """Comma-separated addresses or CIDR ranges (``10.0.0.0/8, ::1``)."""
         networks: list[IPv4Network | IPv6Network] = []
-        for item in self.list(name):
+        for item in self.string_list(name):
             try:
                 networks.append(ip_network(item, strict=False))
             except ValueError:

@@ -15,19 +15,23 @@ import hmac
 import logging
 import os
 import resource
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from ipaddress import ip_address
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.conf import settings
 from django.db import DatabaseError, connections
-from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+
+if TYPE_CHECKING:
+    from django.db.backends.postgresql.base import DatabaseWrapper as PostgresWrapper
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +126,7 @@ def observe_process(*, role: str) -> None:
         # Only PostgreSQL connections have a pool; reading .pool would create one.
         if connection.alias not in getattr(connection, "_connection_pools", {}):
             continue
-        stats = connection.pool.get_stats()
+        stats = cast("PostgresWrapper", connection).pool.get_stats()
         in_use = stats.get("pool_size", 0) - stats.get("pool_available", 0)
         DB_POOL_IN_USE.labels(alias=connection.alias).set(max(in_use, 0))
         DB_POOL_MAX.labels(alias=connection.alias).set(stats.get("pool_max", 0))
@@ -149,7 +153,7 @@ class DatabaseCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         try:
-            rows = list(pipeline_counts())
+            rows = pipeline_counts()
             server = self._server_connections()
         except DatabaseError:
             logger.warning("Database gauges skipped: the database did not answer", exc_info=True)
@@ -199,20 +203,28 @@ class DatabaseCollector(Collector):
         return in_use, most
 
 
-def pipeline_counts() -> QuerySet:
-    """Shots per open pipeline status, with the oldest: an index-only scan of shot_pipeline_open.
+class PipelineCount(TypedDict):
+    """One open pipeline status: how many shots are in it, and the oldest one's creation."""
 
-    COUNT(*) rather than COUNT(id): the index holds (status, created_at)
-    only, and counting a column it lacks would visit every row's heap page.
-    """
-    from shots.models import Shot  # the app registry is ready by scrape time
+    status: str
+    shots: int
+    oldest: datetime
 
-    return (
-        Shot.objects.filter(status__in=(*WAITING_STATUSES, NEEDS_REVIEW))
-        .values("status")
-        .annotate(shots=Count("*"), oldest=Min("created_at"))
-        .order_by()
-    )
+
+# The rows for the shots in the open pipeline statuses. The shots app
+# registers its query here when it is ready (shots/apps.py), since this
+# bottom layer cannot import shots.
+PipelineCounts = Callable[[], Iterable[PipelineCount]]
+_pipeline_counts: PipelineCounts | None = None
+
+
+def pipeline_counts_register(source: PipelineCounts) -> None:
+    global _pipeline_counts
+    _pipeline_counts = source
+
+
+def pipeline_counts() -> list[PipelineCount]:
+    return list(_pipeline_counts()) if _pipeline_counts is not None else []
 
 
 def multiprocess_dir() -> str:
@@ -238,7 +250,7 @@ class _Forward(Collector):
     def __init__(self, source: CollectorRegistry) -> None:
         self.source = source
 
-    def collect(self) -> Iterator:
+    def collect(self) -> Iterable[Metric]:
         return self.source.collect()
 
 

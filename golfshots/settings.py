@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -19,22 +20,24 @@ from golfshots.env import Env
 env = Env()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env.str("VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR = Path(env.string("VAR_DIR", str(BASE_DIR / "var")))
 
 # --- Core ------------------------------------------------------------------
 
 # Without a SECRET_KEY we are a local run: DEBUG defaults on and a fixed,
 # clearly-insecure key is used. Turning DEBUG off demands a real key.
-_SECRET_KEY_FROM_ENV = env.str("SECRET_KEY")
-DEBUG = env.bool("DEBUG", default=not _SECRET_KEY_FROM_ENV)
+_SECRET_KEY_FROM_ENV = env.string("SECRET_KEY")
+DEBUG = env.boolean("DEBUG", default=not _SECRET_KEY_FROM_ENV)
 if not _SECRET_KEY_FROM_ENV and not DEBUG:
     raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is false.")
 SECRET_KEY = _SECRET_KEY_FROM_ENV or "django-insecure-local-development-key-do-not-deploy"
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
+ALLOWED_HOSTS = env.string_list(
+    "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG is false.")
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS")
+CSRF_TRUSTED_ORIGINS = env.string_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -55,6 +58,9 @@ INSTALLED_APPS = [
     "retailers",
     "shots",
     "leaderboards",
+    "analytics",
+    "console",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -97,18 +103,20 @@ TEMPLATES = [
 DATABASE_URL = env.url("DATABASE_URL", schemes={"postgres", "postgresql"})
 
 
-def _postgres(url: str) -> dict:
-    config = dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
+def _postgres(url: str) -> dict[str, Any]:
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
+    )
     # Django's native psycopg pool: persistent connections (CONN_MAX_AGE)
     # must stay 0 when the pool is on; the pool does the reuse.
     config["ENGINE"] = "django_prometheus.db.backends.postgresql"
     config["OPTIONS"] = {
         "pool": {
-            "min_size": env.int("DB_POOL_MIN_SIZE", 1, minimum=0),
-            "max_size": env.int("DB_POOL_MAX_SIZE", 8, minimum=1),
+            "min_size": env.integer("DB_POOL_MIN_SIZE", 1, minimum=0),
+            "max_size": env.integer("DB_POOL_MAX_SIZE", 8, minimum=1),
             "timeout": env.float("DB_POOL_TIMEOUT", 10.0, minimum=0.1),
         },
-        "connect_timeout": env.int("DB_CONNECT_TIMEOUT", 5, minimum=1),
+        "connect_timeout": env.integer("DB_CONNECT_TIMEOUT", 5, minimum=1),
     }
     return config
 
@@ -141,7 +149,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", "golfshots"),
+            "KEY_PREFIX": env.string("CACHE_KEY_PREFIX", "golfshots"),
             "TIMEOUT": 300,
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
@@ -172,13 +180,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "golfshots <noreply@localhost>")
+EMAIL_BACKEND = env.string("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "golfshots <noreply@localhost>")
 
 # --- Internationalisation ---------------------------------------------------
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = env.str("TIME_ZONE", "UTC")
+TIME_ZONE = env.string("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -188,7 +196,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_ROOT = Path(env.string("MEDIA_ROOT", str(VAR_DIR / "media")))
 
 
 def _s3_media(bucket: str) -> dict:
@@ -204,7 +212,7 @@ def _s3_media(bucket: str) -> dict:
         "OPTIONS": {
             "bucket_name": bucket,
             "endpoint_url": env.url("AWS_S3_ENDPOINT_URL", schemes={"http", "https"}) or None,
-            "region_name": env.str("AWS_S3_REGION_NAME") or None,
+            "region_name": env.string("AWS_S3_REGION_NAME") or None,
             # A prefix, so the bucket can hold other things and a copy of
             # MEDIA_ROOT lands under the same names.
             "location": "media",
@@ -212,7 +220,7 @@ def _s3_media(bucket: str) -> dict:
             # photo only through shots/photos.py, as a short-lived signed URL.
             "default_acl": None,
             "querystring_auth": True,
-            "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", 60, minimum=1),
+            "querystring_expire": env.integer("AWS_QUERYSTRING_EXPIRE", 60, minimum=1),
             "client_config": BotoConfig(
                 # botocore presigns with the legacy SigV2 against a custom
                 # endpoint; SigV4 is what every region and provider accepts.
@@ -230,7 +238,7 @@ def _s3_media(bucket: str) -> dict:
     }
 
 
-_MEDIA_BUCKET = env.str("AWS_STORAGE_BUCKET_NAME")
+_MEDIA_BUCKET = env.string("AWS_STORAGE_BUCKET_NAME")
 STORAGES = {
     "default": (
         _s3_media(_MEDIA_BUCKET)
@@ -252,7 +260,7 @@ CELERY_BROKER_URL = env.url(
     "CELERY_BROKER_URL", schemes={"redis", "rediss", "amqp"}, default=REDIS_URL
 )
 # No broker means the embedded default: tasks run in-process (after commit).
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -281,8 +289,8 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env.str("API_THROTTLE_ANON", "60/minute"),
-        "user": env.str("API_THROTTLE_USER", "600/minute"),
+        "anon": env.string("API_THROTTLE_ANON", "60/minute"),
+        "user": env.string("API_THROTTLE_USER", "600/minute"),
     },
     "EXCEPTION_HANDLER": "golfshots.api.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -308,12 +316,14 @@ SPECTACULAR_SETTINGS = {
 # --- Security (production) --------------------------------------------------
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_SSL_REDIRECT = env.boolean("SECURE_SSL_REDIRECT", default=not DEBUG)
 # /healthz, /readyz and /metrics answer plain HTTP inside the platform: they
 # are served by golfshots.middleware.PlatformEndpointsMiddleware, ahead of the redirect.
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0 if DEBUG else 60 * 60 * 24 * 365, minimum=0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_HSTS_SECONDS = env.integer(
+    "SECURE_HSTS_SECONDS", 0 if DEBUG else 60 * 60 * 24 * 365, minimum=0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.boolean("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.boolean("SECURE_HSTS_PRELOAD", default=False)
 # Preloading is a near-permanent promise for the whole domain, so the operator
 # opts in with SECURE_HSTS_PRELOAD=true; the check would otherwise fail every deploy.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
@@ -347,7 +357,7 @@ LOGGING = {
             "filters": ["request_id"],
         }
     },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env.string("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         # RequestLogMiddleware writes one line per request, with the request id
@@ -361,7 +371,7 @@ LOGGING = {
 # /metrics (golfshots.views.metrics) answers a scraper that sends
 # "Authorization: Bearer <METRICS_TOKEN>" or comes from METRICS_ALLOWED_IPS.
 # With neither set it is open in debug and absent (404) in production.
-METRICS_TOKEN = env.str("METRICS_TOKEN")
+METRICS_TOKEN = env.string("METRICS_TOKEN")
 METRICS_ALLOWED_IPS = env.networks("METRICS_ALLOWED_IPS")
 
 # --- golfshots ---------------------------------------------------------------
@@ -370,8 +380,8 @@ SHOTS_PER_PAGE = 25
 
 # --- Analysers ---------------------------------------------------------------
 
-OPENAI_API_KEY = env.str("OPENAI_API_KEY")
-OPENAI_MODEL = env.str("OPENAI_MODEL", "gpt-4o-mini")
+OPENAI_API_KEY = env.string("OPENAI_API_KEY")
+OPENAI_MODEL = env.string("OPENAI_MODEL", "gpt-4o-mini")
 # Empty: the SDK's own default (api.openai.com). Tests point it at a fake server.
 OPENAI_BASE_URL = env.url("OPENAI_BASE_URL", schemes={"http", "https"})
 OPENAI_TIMEOUT = env.float("OPENAI_TIMEOUT", 30.0, minimum=1.0)
@@ -392,20 +402,20 @@ if SHOT_ANALYSER == "openai" and not OPENAI_API_KEY:
 
 # Shot photo uploads (shots/images.py): bigger files or pixel counts are
 # refused before decoding, so one upload cannot exhaust a web worker's memory.
-SHOT_UPLOAD_MAX_BYTES = env.int("SHOT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
-SHOT_UPLOAD_MAX_PIXELS = env.int("SHOT_UPLOAD_MAX_PIXELS", 50_000_000, minimum=1)
+SHOT_UPLOAD_MAX_BYTES = env.integer("SHOT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
+SHOT_UPLOAD_MAX_PIXELS = env.integer("SHOT_UPLOAD_MAX_PIXELS", 50_000_000, minimum=1)
 
 # --- Shot analysis pipeline --------------------------------------------------
 
 # Attempts per shot (task retries and sweeper re-runs together); after the
 # last one the shot waits for the golfer as needs_review, never deleted.
-ANALYSIS_MAX_ATTEMPTS = env.int("ANALYSIS_MAX_ATTEMPTS", 4, minimum=1)
+ANALYSIS_MAX_ATTEMPTS = env.integer("ANALYSIS_MAX_ATTEMPTS", 4, minimum=1)
 ANALYSIS_RETRY_BASE_SECONDS = env.float("ANALYSIS_RETRY_BASE_SECONDS", 5.0, minimum=0.0)
 ANALYSIS_RETRY_MAX_SECONDS = env.float("ANALYSIS_RETRY_MAX_SECONDS", 300.0, minimum=0.0)
 # A shot still received/queued/analyzing this long after its last change is
 # stuck (a worker died or the broker lost the message) and is re-enqueued.
-ANALYSIS_STUCK_AFTER_SECONDS = env.int("ANALYSIS_STUCK_AFTER_SECONDS", 300, minimum=10)
-ANALYSIS_TIME_LIMIT_SECONDS = env.int("ANALYSIS_TIME_LIMIT_SECONDS", 120, minimum=5)
+ANALYSIS_STUCK_AFTER_SECONDS = env.integer("ANALYSIS_STUCK_AFTER_SECONDS", 300, minimum=10)
+ANALYSIS_TIME_LIMIT_SECONDS = env.integer("ANALYSIS_TIME_LIMIT_SECONDS", 120, minimum=5)
 if ANALYSIS_STUCK_AFTER_SECONDS <= ANALYSIS_TIME_LIMIT_SECONDS + 15:
     # Otherwise the sweeper re-queues shots that are still being read and we pay twice.
     raise ImproperlyConfigured(
@@ -420,7 +430,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Analytics read replica ----------------------------------------------------
 
-# Analytics reads (shots/analytics.py) go to this PostgreSQL replica when it is
+# Analytics reads (golfshots/db_replica.py) go to this PostgreSQL replica when it is
 # set, and fall back to the primary while it is down; everything else, and
 # every write, uses DATABASE_URL.
 DATABASE_REPLICA_URL = env.url("DATABASE_REPLICA_URL", schemes={"postgres", "postgresql"})
@@ -438,4 +448,4 @@ DATABASE_ROUTERS = ["golfshots.db_router.PrimaryReplicaRouter"]
 # --- Stores -----------------------------------------------------------------------
 
 # How long a staff invitation link stays valid (it also works only once).
-STAFF_INVITE_MAX_AGE_DAYS = env.int("STAFF_INVITE_MAX_AGE_DAYS", 7, minimum=1)
+STAFF_INVITE_MAX_AGE_DAYS = env.integer("STAFF_INVITE_MAX_AGE_DAYS", 7, minimum=1)

@@ -90,10 +90,10 @@ def main() -> None:
     from golfshots.env import Env
 
     env = Env()
-    queues = env.str("WORKER_QUEUES", "analysis,default")
-    concurrency = env.int("WORKER_CONCURRENCY", 2, minimum=1)
-    max_memory_kb = env.int("WORKER_MAX_MEMORY_KB", 400_000, minimum=50_000)
-    metrics_port = env.int("WORKER_METRICS_PORT", 0, minimum=0)
+    queues = env.string("WORKER_QUEUES", "analysis,default")
+    concurrency = env.integer("WORKER_CONCURRENCY", 2, minimum=1)
+    max_memory_kb = env.integer("WORKER_MAX_MEMORY_KB", 400_000, minimum=50_000)
+    metrics_port = env.integer("WORKER_METRICS_PORT", 0, minimum=0)
 
     # Children are forked after worker_init, so they inherit these receivers.
     signals.worker_process_init.connect(_observe_child, weak=False)

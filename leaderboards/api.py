@@ -7,7 +7,7 @@ is cached as the JSON-ready answer; only "me" is computed per request.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -19,18 +19,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from leaderboards.boards import BOARD_CLUBS, BOARD_METRICS, BOARD_PERIODS, BoardSpec, BoardWindow
 from leaderboards.cache import cached_board_me, cached_board_output, store_by_slug
-from leaderboards.selectors import (
-    BOARD_CLUBS,
-    BOARD_METRICS,
-    BOARD_PERIODS,
-    leaderboard,
-)
+from leaderboards.selectors import leaderboard
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
 
 ANY_CLUB = "any"
 
 
-def _choice_errors(noun: str, allowed: tuple[str, ...]) -> dict[str, str]:
+def _choice_errors(noun: str, allowed: tuple[str, ...]) -> dict[str, _StrOrPromise]:
     # A blank value never gets here: for query parameters DRF treats it as omitted.
     listed = ", ".join(allowed)
     return {"invalid_choice": f'"{{input}}" is not a leaderboard {noun}. Allowed: {listed}.'}
@@ -107,17 +106,17 @@ class LeaderboardView(APIView):
             if retailer is None:
                 raise NotFound("No store with that slug.")
         club = params.get("club") or None
-        board = {
-            "retailer": retailer,
-            "club": None if club == ANY_CLUB else club,
-            "metric": params["metric"],
-            "period": params["period"],
-        }
-        now = timezone.now()
-        shared = cached_board_output(
-            variant="api", now=now, compute=lambda: _board_answer(**board, now=now), **board
+        board = BoardSpec(
+            retailer=retailer,
+            club=None if club == ANY_CLUB else club,
+            metric=params["metric"],
+            period=params["period"],
         )
-        me = cached_board_me(**board, viewer=request.user, now=now)
+        window = board.window(timezone.now())
+        shared = cached_board_output(
+            variant="api", board=board, window=window, compute=lambda: _board_answer(board, window)
+        )
+        me = cached_board_me(board, window, viewer=request.user)
         return Response(
             {
                 "results": shared["results"],
@@ -127,9 +126,9 @@ class LeaderboardView(APIView):
         )
 
 
-def _board_answer(**board: Any) -> dict[str, Any]:
+def _board_answer(board: BoardSpec, window: BoardWindow) -> dict[str, Any]:
     """The part of the answer every caller shares, as plain JSON-ready data for the cache."""
-    computed = leaderboard(**board)
+    computed = leaderboard(board, window)
     return {
         "results": [dict(row) for row in LeaderboardRowSerializer(computed.rows, many=True).data],
         "generated_at": LeaderboardSerializer()

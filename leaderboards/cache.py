@@ -5,60 +5,41 @@ Every cached board output has its scope's version in its key, so bumping
 the version after a counted shot changes makes every board of that scope
 miss on the next request: a new record shows at once, with no key scans.
 Keys also carry the local date the period starts on, so "today" rolls
-over at the store's midnight even when no shot lands.
+over at the store's midnight even when no shot lands. A board is named by
+its ``BoardSpec`` (leaderboards/boards.py) and the ``BoardWindow`` the
+request computed once; store events' boards are cached here too, under the
+same store version (leaderboards/events/selectors.py says why and what bumps).
 
 The version mechanics live in golfshots/versioned_cache.py, shared with the
-analytics cache. The cache fails open: when Redis is unreachable (django-redis ignores the
+analytics cache; the version keys and the bumps every write calls live in
+golfshots/cache_scopes.py. The cache fails open: when Redis is unreachable (django-redis ignores the
 errors and answers None), boards are computed from the database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import User
-from golfshots.versioned_cache import cached_versioned, version_get, versions_bump
-from leaderboards.selectors import BoardRow, board_me, board_timezone, period_window
+from golfshots.cache_scopes import boards_version_key
+from golfshots.versioned_cache import cached_versioned, version_get
+from leaderboards.boards import BoardSpec, BoardWindow
+from leaderboards.selectors import BoardRow, board_me
 from retailers.models import Retailer
 
 # Long: a version bump, not the TTL, is what makes a board fresh.
 BOARD_CACHE_SECONDS = 24 * 60 * 60
-ALL_STORES_VERSION_KEY = "lb:v:all"
 
 Output = TypeVar("Output")
 
 
-def _version_key(retailer_id: int | None) -> str:
-    return ALL_STORES_VERSION_KEY if retailer_id is None else f"lb:v:{retailer_id}"
-
-
-def board_versions_bump(*, retailer_ids: Iterable[int | None]) -> None:
-    """Make every cached board of these stores, and of all stores, stale.
-
-    None (a home-practice shot) is on no board. Never raises: a missed bump
-    while Redis is down only leaves boards as stale as the outage.
-    """
-    store_ids = sorted({retailer_id for retailer_id in retailer_ids if retailer_id is not None})
-    if not store_ids:
-        return
-    versions_bump([*(_version_key(store_id) for store_id in store_ids), ALL_STORES_VERSION_KEY])
-
-
-def board_versions_bump_on_commit(*, retailer_ids: Iterable[int | None]) -> None:
-    """Bump once the write is committed, so the next read already sees it in the database."""
-    retailer_ids = list(retailer_ids)
-    transaction.on_commit(lambda: board_versions_bump(retailer_ids=retailer_ids))
-
-
 def scope_version(retailer: Retailer | None) -> int | None:
     """The scope's current version, starting one if there is none; None if Redis is down."""
-    return version_get(_version_key(retailer.pk if retailer is not None else None))
+    return version_get(boards_version_key(retailer.pk if retailer is not None else None))
 
 
 def cached_output(
@@ -67,6 +48,7 @@ def cached_output(
     retailer: Retailer | None,
     parts: Sequence[str],
     compute: Callable[[], Output],
+    timeout: int = BOARD_CACHE_SECONDS,
 ) -> Output:
     """The cached output for this key, or ``compute()`` stored under it.
 
@@ -75,52 +57,37 @@ def cached_output(
     """
     scope = "all" if retailer is None else str(retailer.pk)
     return cached_versioned(
-        version_key=_version_key(retailer.pk if retailer is not None else None),
+        version_key=boards_version_key(retailer.pk if retailer is not None else None),
         parts=["lb", variant, scope, *parts],
         compute=compute,
-        timeout=BOARD_CACHE_SECONDS,
+        timeout=timeout,
     )
-
-
-def board_key_parts(
-    *,
-    retailer: Retailer | None,
-    club: str | None,
-    metric: str,
-    period: str,
-    now: datetime | None = None,
-) -> list[str]:
-    """Key parts of one board; the period's local start date rolls "today" over at midnight."""
-    start, _end = period_window(period, board_timezone(retailer), now or timezone.now())
-    return [club or "any", metric, period, start.date().isoformat() if start else "all"]
 
 
 def cached_board_output(
     *,
     variant: str,
-    retailer: Retailer | None,
-    club: str | None,
-    metric: str,
-    period: str,
+    board: BoardSpec,
+    window: BoardWindow,
     compute: Callable[[], Output],
-    now: datetime | None = None,
-    extra: Sequence[str] = (),
+    metric_units: bool | None = None,
+    limit: int | None = None,
 ) -> Output:
-    """One board's cached output. ``variant`` names the rendering (html, kiosk, api...)."""
-    parts = board_key_parts(retailer=retailer, club=club, metric=metric, period=period, now=now)
+    """One board's cached output. ``variant`` names the rendering (html, kiosk, api...).
+
+    ``window`` is the one the caller computed for this request; ``compute``
+    must use the same one, so the key and the rows agree on the period.
+    """
     return cached_output(
-        variant=variant, retailer=retailer, parts=[*parts, *extra], compute=compute
+        variant=variant,
+        retailer=board.retailer,
+        parts=board.key_parts(window, metric_units=metric_units, limit=limit),
+        compute=compute,
     )
 
 
 def cached_board_me(
-    *,
-    retailer: Retailer | None,
-    club: str | None,
-    metric: str,
-    period: str,
-    viewer: User,
-    now: datetime | None = None,
+    board: BoardSpec, window: BoardWindow, *, viewer: User | AnonymousUser
 ) -> BoardRow | None:
     """The viewer's own row, cached for that viewer alone under the board's version.
 
@@ -129,14 +96,12 @@ def cached_board_me(
     """
     if not viewer.is_authenticated:
         return None
-    now = now or timezone.now()
-    board = {"retailer": retailer, "club": club, "metric": metric, "period": period}
     # A one-item tuple, because None is a cache miss and "not on this board" is an answer.
     (me,) = cached_board_output(
         variant=f"me-{viewer.pk}",
-        now=now,
-        compute=lambda: (board_me(**board, viewer=viewer, now=now),),
-        **board,
+        board=board,
+        window=window,
+        compute=lambda: (board_me(board, window, viewer=viewer),),
     )
     return me
 

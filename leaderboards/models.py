@@ -1,7 +1,7 @@
 """Store events (competitions) and their entries.
 
 Leaderboards themselves are not stored: they are computed from counted shots.
-An event only stores its rules and who entered; ``leaderboards.events``
+An event only stores its rules and who entered; ``leaderboards.events.selectors``
 computes its board from those rules.
 """
 

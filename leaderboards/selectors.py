@@ -1,23 +1,22 @@
 """Leaderboard reads: one golfer's best counted shot per row, ranked.
 
-A board is (scope, club, metric, period): scope is one store or all stores;
-club is one club or any; the period is computed in the store's timezone
-(settings.TIME_ZONE for all stores). The rules are in DESIGN.md,
-"Leaderboards".
+Every read takes the board as a ``BoardSpec`` (leaderboards/boards.py) and
+its period as a ``BoardWindow``, computed once by the caller for the request
+(``spec.window(now)``) so the cache key and the query agree on the period.
+The rules are in DESIGN.md, "Leaderboards".
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import (
     Count,
     Exists,
     F,
+    OrderBy,
     OuterRef,
     Q,
     QuerySet,
@@ -25,35 +24,14 @@ from django.db.models import (
     Value,
     Window,
 )
-from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, Concat, NullIf, RowNumber, Trim
-from django.utils import timezone
 
 from accounts.models import User
+from leaderboards.boards import BoardSpec, BoardWindow
 from retailers.models import CustomerLink, Retailer
-from shots.metrics import RECORD_METRICS
-from shots.models import COUNTED, Club, Shot, record_value_present
+from shots.models import COUNTED, Shot, record_value_present
 
-BOARD_METRICS: tuple[str, ...] = RECORD_METRICS
-BOARD_PERIODS: tuple[str, ...] = ("today", "week", "month", "year", "all")
-BOARD_CLUBS: tuple[str, ...] = tuple(Club.values)
-PERIOD_LABELS: dict[str, str] = {
-    "today": "Today",
-    "week": "This week",
-    "month": "This month",
-    "year": "This year",
-    "all": "All time",
-}
 DEFAULT_LIMIT = 50
-
-
-class BoardParameterError(ValueError):
-    """A board was asked for with a metric, period or club that does not exist."""
-
-    def __init__(self, field: str, value: object, allowed: Sequence[str]) -> None:
-        self.field = field
-        self.allowed = tuple(allowed)
-        super().__init__(f"Unknown {field} {value!r}. Allowed: {', '.join(self.allowed)}.")
 
 
 @dataclass(frozen=True)
@@ -69,65 +47,18 @@ class BoardRow:
 
 @dataclass(frozen=True)
 class Board:
+    """The top rows of a board; the viewer's own row is ``board_me``'s."""
+
     rows: list[BoardRow]
-    me: BoardRow | None
     period_start: datetime | None
     period_end: datetime | None
     generated_at: datetime
 
 
-def validate_board(*, club: str | None, metric: str, period: str) -> None:
-    if metric not in BOARD_METRICS:
-        raise BoardParameterError("metric", metric, BOARD_METRICS)
-    if period not in BOARD_PERIODS:
-        raise BoardParameterError("period", period, BOARD_PERIODS)
-    if club is not None and club not in BOARD_CLUBS:
-        raise BoardParameterError("club", club, BOARD_CLUBS)
-
-
-def board_timezone(retailer: Retailer | None) -> tzinfo:
-    return ZoneInfo(retailer.timezone if retailer is not None else settings.TIME_ZONE)
-
-
-def period_window(
-    period: str, tz: tzinfo, now: datetime
-) -> tuple[datetime | None, datetime | None]:
-    """The period's [start, end) in ``tz``; ``(None, None)`` for all time.
-
-    Boundaries are local midnights, so "today" in a New York store ends at
-    midnight New York time whatever the server's zone. Weeks start on Monday.
-    """
-    today = now.astimezone(tz).date()
-    if period == "all":
-        return None, None
-    if period == "today":
-        first, after = today, today + timedelta(days=1)
-    elif period == "week":
-        first = today - timedelta(days=today.weekday())
-        after = first + timedelta(days=7)
-    elif period == "month":
-        first = today.replace(day=1)
-        after = (first + timedelta(days=32)).replace(day=1)
-    elif period == "year":
-        first, after = date(today.year, 1, 1), date(today.year + 1, 1, 1)
-    else:
-        raise BoardParameterError("period", period, BOARD_PERIODS)
-    return _local_midnight(first, tz), _local_midnight(after, tz)
-
-
-def _local_midnight(day: date, tz: tzinfo) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=tz)
-
-
-def eligible_shots(
-    *,
-    retailer: Retailer | None,
-    club: str | None,
-    metric: str,
-    start: datetime | None,
-    end: datetime | None,
-) -> QuerySet[Shot]:
+def eligible_shots(board: BoardSpec, window: BoardWindow | None = None) -> QuerySet[Shot]:
     """Every shot that may stand on the board, before picking each golfer's best."""
+    window = window or board.window()
+    retailer, metric = board.retailer, board.metric
     shots = Shot.objects.filter(COUNTED, record_value_present(metric))
     if retailer is None:
         # A verified-only store's shots count on the all-stores board too,
@@ -144,14 +75,14 @@ def eligible_shots(
             golfer=OuterRef("golfer"), retailer=retailer, leaderboard_consent=True
         )
     shots = shots.filter(Exists(consents))
-    if club is not None:
-        shots = shots.filter(club=club)
-    if start is not None and end is not None:
-        shots = shots.filter(hit_at__gte=start, hit_at__lt=end)
+    if board.club is not None:
+        shots = shots.filter(club=board.club)
+    if window.start is not None and window.end is not None:
+        shots = shots.filter(hit_at__gte=window.start, hit_at__lt=window.end)
     return shots
 
 
-def _board_order(metric: str) -> list[Combinable]:
+def _board_order(metric: str) -> list[OrderBy]:
     # Higher is better; a tie goes to the earlier shot, then the lower id, so
     # every row has its own rank and the order never flickers between reads.
     return [F(metric).desc(), F("hit_at").asc(), F("pk").asc()]
@@ -191,43 +122,41 @@ def _ranked_rows(shots: QuerySet[Shot], metric: str) -> list[BoardRow]:
     ]
 
 
-def _top_rows(
-    *,
-    retailer: Retailer | None,
-    club: str | None,
-    metric: str,
-    start: datetime | None,
-    end: datetime | None,
-    limit: int = DEFAULT_LIMIT,
-) -> list[BoardRow]:
-    """The top ``limit`` golfers, best first. One query.
+def leaderboard(
+    board: BoardSpec, window: BoardWindow | None = None, *, limit: int = DEFAULT_LIMIT
+) -> Board:
+    """The top ``limit`` golfers of the board in its window, best first. One query.
 
     The inner query picks each golfer's best shot with ROW_NUMBER() and keeps
     the top ``limit`` ids; the outer one fetches only those rows with their
     names, so the name lookups run for ``limit`` rows, not for every shot.
+    ``window`` defaults to the board's window now.
     """
-    eligible = eligible_shots(retailer=retailer, club=club, metric=metric, start=start, end=end)
-    order = _board_order(metric)
+    window = window or board.window()
+    eligible = eligible_shots(board, window)
+    order = _board_order(board.metric)
     best_per_golfer = eligible.annotate(
         place_for_golfer=Window(RowNumber(), partition_by=[F("golfer")], order_by=order)
     ).filter(place_for_golfer=1)
     top_ids = best_per_golfer.order_by(*order).values("pk")[:limit]
     top = (
         Shot.objects.filter(pk__in=top_ids)
-        .annotate(board_name=_board_name(retailer))
+        .annotate(board_name=_board_name(board.retailer))
         .order_by(*order)
     )
-    return _ranked_rows(top, metric)
+    return Board(
+        rows=_ranked_rows(top, board.metric),
+        period_start=window.start,
+        period_end=window.end,
+        generated_at=window.now,
+    )
 
 
 def board_me(
+    board: BoardSpec,
+    window: BoardWindow | None = None,
     *,
-    retailer: Retailer | None,
-    club: str | None,
-    metric: str,
-    period: str,
-    viewer: User | None,
-    now: datetime | None = None,
+    viewer: User | AnonymousUser | None,
 ) -> BoardRow | None:
     """The viewer's own row with its rank, wherever it falls. One query, none if anonymous.
 
@@ -235,25 +164,10 @@ def board_me(
     no consent). The rank counts the golfers with any eligible shot that
     beats the viewer's best: such a golfer's own best beats it too.
     """
-    validate_board(club=club, metric=metric, period=period)
     if viewer is None or not viewer.is_authenticated:
         return None
-    start, end = period_window(period, board_timezone(retailer), now or timezone.now())
-    return _board_me(
-        retailer=retailer, club=club, metric=metric, start=start, end=end, viewer=viewer
-    )
-
-
-def _board_me(
-    *,
-    retailer: Retailer | None,
-    club: str | None,
-    metric: str,
-    start: datetime | None,
-    end: datetime | None,
-    viewer: User,
-) -> BoardRow | None:
-    eligible = eligible_shots(retailer=retailer, club=club, metric=metric, start=start, end=end)
+    metric = board.metric
+    eligible = eligible_shots(board, window)
     order = _board_order(metric)
     own_best = eligible.filter(golfer=viewer).order_by(*order).values("pk")[:1]
     value, hit_at, pk = OuterRef(metric), OuterRef("hit_at"), OuterRef("pk")
@@ -273,7 +187,7 @@ def _board_me(
     )
     mine = (
         Shot.objects.filter(pk=Subquery(own_best))
-        .annotate(board_name=_board_name(retailer), ahead=Subquery(golfers_ahead))
+        .annotate(board_name=_board_name(board.retailer), ahead=Subquery(golfers_ahead))
         .values("pk", "golfer_id", "board_name", metric, "club", "hit_at", "ahead")
         .first()
     )
@@ -288,33 +202,3 @@ def _board_me(
         shot_id=mine["pk"],
         hit_at=mine["hit_at"],
     )
-
-
-def leaderboard(
-    *,
-    retailer: Retailer | None,
-    club: str | None,
-    metric: str,
-    period: str,
-    limit: int = DEFAULT_LIMIT,
-    viewer: User | None = None,
-    now: datetime | None = None,
-) -> Board:
-    """The board for one store (or all stores when ``retailer`` is None).
-
-    ``club`` None means any club. Raises BoardParameterError for an unknown
-    metric, period or club. One query for the rows; one more for ``me`` when
-    the viewer is logged in but not in the top ``limit``.
-    """
-    validate_board(club=club, metric=metric, period=period)
-    now = now or timezone.now()
-    start, end = period_window(period, board_timezone(retailer), now)
-    rows = _top_rows(retailer=retailer, club=club, metric=metric, start=start, end=end, limit=limit)
-    me = None
-    if viewer is not None and viewer.is_authenticated:
-        me = next((row for row in rows if row.golfer_id == viewer.pk), None)
-        if me is None:
-            me = _board_me(
-                retailer=retailer, club=club, metric=metric, start=start, end=end, viewer=viewer
-            )
-    return Board(rows=rows, me=me, period_start=start, period_end=end, generated_at=now)

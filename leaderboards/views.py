@@ -1,13 +1,14 @@
 """Leaderboard pages: the filterable board, a store's boards and the kiosk (TV) page.
 
 Boards are cached as rendered HTML (leaderboards.cache) and shared by every
-viewer; only the viewer's own row ("me") is computed per request, outside
-the cached fragment.
+viewer; the viewer's own row ("me") is looked up per viewer (and cached for
+that viewer alone), outside the shared fragment. Every board is a
+``BoardSpec`` (leaderboards/boards.py); a request computes its window once
+and hands it to both the cache key and the query.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -22,6 +23,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from accounts.models import Units
+from leaderboards.boards import CLUB_LABELS, PERIOD_LABELS, BoardSpec, BoardWindow
 from leaderboards.cache import (
     cached_board_me,
     cached_board_output,
@@ -29,15 +31,11 @@ from leaderboards.cache import (
     store_by_slug,
     stores_for_boards,
 )
-from leaderboards.selectors import (
-    DEFAULT_LIMIT,
-    PERIOD_LABELS,
-    BoardRow,
-    board_timezone,
-    leaderboard,
-)
+from leaderboards.events.selectors import active_event_slides
+from leaderboards.selectors import DEFAULT_LIMIT, BoardRow, leaderboard
 from retailers.models import Retailer
 from retailers.tenancy import retailer_for_staff
+from retailers.units import shows_metric_units
 from shots.metrics import METRICS_BY_NAME, format_value
 from shots.models import Club, RecordMetric
 
@@ -46,34 +44,6 @@ DEFAULT_PERIOD = "week"
 STORE_PAGE_LIMIT = 10
 KIOSK_LIMIT = 10
 KIOSK_SLIDE_SECONDS = 15
-CLUB_LABELS: dict[str, str] = dict(Club.choices)
-
-
-@dataclass(frozen=True)
-class BoardChoice:
-    """One board: the scope (None = all stores), club (None = any), metric and period."""
-
-    retailer: Retailer | None
-    club: str | None
-    metric: str
-    period: str
-
-    @property
-    def metric_label(self) -> str:
-        return METRICS_BY_NAME[self.metric].label
-
-    @property
-    def period_label(self) -> str:
-        return PERIOD_LABELS[self.period]
-
-    @property
-    def title(self) -> str:
-        parts = [self.metric_label]
-        if self.club:
-            parts.append(CLUB_LABELS[self.club])
-        parts.append(self.period_label)
-        return " · ".join(parts)
-
 
 # A store's current boards: its page shows them all, its kiosk rotates through them.
 STORE_BOARDS: tuple[tuple[str, str | None, str], ...] = (
@@ -83,8 +53,11 @@ STORE_BOARDS: tuple[tuple[str, str | None, str], ...] = (
 )
 
 
-def _store_boards(retailer: Retailer) -> list[BoardChoice]:
-    return [BoardChoice(retailer, club, metric, period) for metric, club, period in STORE_BOARDS]
+def _store_boards(retailer: Retailer) -> list[BoardSpec]:
+    return [
+        BoardSpec(retailer=retailer, club=club, metric=metric, period=period)
+        for metric, club, period in STORE_BOARDS
+    ]
 
 
 class BoardFilterForm(forms.Form):
@@ -98,7 +71,9 @@ class BoardFilterForm(forms.Form):
     def __init__(self, data: Any, *, stores: list[Retailer]) -> None:
         super().__init__({"metric": DEFAULT_METRIC, "period": DEFAULT_PERIOD, **data.dict()})
         self.stores = {store.slug: store for store in stores}
-        self.fields["store"].choices = [
+        store_field = self.fields["store"]
+        assert isinstance(store_field, forms.ChoiceField)
+        store_field.choices = [
             ("", "All stores"),
             *((store.slug, store.name) for store in stores),
         ]
@@ -106,7 +81,7 @@ class BoardFilterForm(forms.Form):
     def selects(self) -> list[dict[str, Any]]:
         """Each filter as a plain <select>: a loop in the template renders far
         faster than Django's widget templates, and this page is a hot path."""
-        chosen = self.choice()
+        chosen = self.spec()
         current = {
             "store": chosen.retailer.slug if chosen.retailer else "",
             "club": chosen.club or "",
@@ -123,25 +98,19 @@ class BoardFilterForm(forms.Form):
                 "errors": self.errors.get(name),
             }
             for name, field in self.fields.items()
+            if isinstance(field, forms.ChoiceField)
         ]
 
-    def choice(self) -> BoardChoice:
+    def spec(self) -> BoardSpec:
         """The board asked for; a value that is not valid falls back to its default."""
         self.is_valid()
         cleaned = self.cleaned_data
-        return BoardChoice(
+        return BoardSpec(
             retailer=self.stores.get(cleaned.get("store") or ""),
             club=cleaned.get("club") or None,
             metric=cleaned.get("metric") or DEFAULT_METRIC,
             period=cleaned.get("period") or DEFAULT_PERIOD,
         )
-
-
-def _metric_units(request: HttpRequest, retailer: Retailer | None) -> bool:
-    # The viewer's own preference; a visitor who is not logged in gets the store's.
-    if request.user.is_authenticated:
-        return request.user.uses_metric
-    return retailer is not None and retailer.units == Units.METRIC
 
 
 def _display_rows(rows: list[BoardRow], metric: str, *, metric_units: bool) -> list[dict]:
@@ -160,24 +129,16 @@ def _display_rows(rows: list[BoardRow], metric: str, *, metric_units: bool) -> l
 
 
 def _render_board(
-    template: str, choice: BoardChoice, *, limit: int, metric_units: bool, now: datetime
+    template: str, spec: BoardSpec, window: BoardWindow, *, limit: int, metric_units: bool
 ) -> str:
     """Compute a board and render it for the cache; nothing in it depends on the viewer."""
-    board = leaderboard(
-        retailer=choice.retailer,
-        club=choice.club,
-        metric=choice.metric,
-        period=choice.period,
-        limit=limit,
-        now=now,
-    )
+    board = leaderboard(spec, window, limit=limit)
     return render_to_string(
         template,
         {
-            "choice": choice,
+            "spec": spec,
             "board": board,
-            "rows": _display_rows(board.rows, choice.metric, metric_units=metric_units),
-            "board_timezone": board_timezone(choice.retailer),
+            "rows": _display_rows(board.rows, spec.metric, metric_units=metric_units),
             "metric_units": metric_units,
         },
     )
@@ -186,52 +147,43 @@ def _render_board(
 def _cached_board_html(
     template: str,
     variant: str,
-    choice: BoardChoice,
+    spec: BoardSpec,
+    window: BoardWindow,
     *,
     limit: int,
     metric_units: bool,
-    now: datetime,
 ) -> SafeString:
     html = cached_board_output(
         variant=variant,
-        retailer=choice.retailer,
-        club=choice.club,
-        metric=choice.metric,
-        period=choice.period,
-        now=now,
-        extra=[Units.METRIC if metric_units else Units.IMPERIAL, str(limit)],
+        board=spec,
+        window=window,
+        metric_units=metric_units,
+        limit=limit,
         compute=lambda: _render_board(
-            template, choice, limit=limit, metric_units=metric_units, now=now
+            template, spec, window, limit=limit, metric_units=metric_units
         ),
     )
     return mark_safe(html)  # rendered by our own template, autoescaped
 
 
-def _board_region(request: HttpRequest, choice: BoardChoice) -> dict[str, Any]:
+def _board_region(request: HttpRequest, spec: BoardSpec) -> dict[str, Any]:
     """The cached board plus the viewer's own row: what the page and the htmx partial show."""
-    now = timezone.now()
-    metric_units = _metric_units(request, choice.retailer)
-    me = cached_board_me(
-        retailer=choice.retailer,
-        club=choice.club,
-        metric=choice.metric,
-        period=choice.period,
-        viewer=request.user,
-        now=now,
-    )
+    window = spec.window(timezone.now())
+    metric_units = shows_metric_units(viewer=request.user, store=spec.retailer)
+    me = cached_board_me(spec, window, viewer=request.user)
     return {
-        "choice": choice,
+        "spec": spec,
         "board_html": _cached_board_html(
             "leaderboards/_board.html",
             "html",
-            choice,
+            spec,
+            window,
             limit=DEFAULT_LIMIT,
             metric_units=metric_units,
-            now=now,
         ),
         "me": me,
         "me_value": (
-            format_value(METRICS_BY_NAME[choice.metric], me.value, metric_units=metric_units)
+            format_value(METRICS_BY_NAME[spec.metric], me.value, metric_units=metric_units)
             if me
             else ""
         ),
@@ -240,12 +192,12 @@ def _board_region(request: HttpRequest, choice: BoardChoice) -> dict[str, Any]:
     }
 
 
-def _board_query(choice: BoardChoice) -> str:
+def _board_query(spec: BoardSpec) -> str:
     params = {
-        "store": choice.retailer.slug if choice.retailer else "",
-        "club": choice.club or "",
-        "metric": choice.metric,
-        "period": choice.period,
+        "store": spec.retailer.slug if spec.retailer else "",
+        "club": spec.club or "",
+        "metric": spec.metric,
+        "period": spec.period,
     }
     return urlencode({key: value for key, value in params.items() if value})
 
@@ -253,14 +205,13 @@ def _board_query(choice: BoardChoice) -> str:
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
     form = BoardFilterForm(request.GET, stores=stores_for_boards())
-    choice = form.choice()
     return render(
         request,
         "leaderboards/board.html",
         {
             "form": form,
             "partial_url": reverse("leaderboards:board_partial"),
-            **_board_region(request, choice),
+            **_board_region(request, form.spec()),
         },
     )
 
@@ -269,10 +220,10 @@ def board(request: HttpRequest) -> HttpResponse:
 def board_partial(request: HttpRequest) -> HttpResponse:
     """The board region alone, for the filters' htmx requests."""
     form = BoardFilterForm(request.GET, stores=stores_for_boards())
-    choice = form.choice()
-    response = render(request, "leaderboards/_board_region.html", _board_region(request, choice))
+    spec = form.spec()
+    response = render(request, "leaderboards/_board_region.html", _board_region(request, spec))
     # The address bar shows the full page's URL, so a reload or a shared link works.
-    response["HX-Push-Url"] = f"{reverse('leaderboards:board')}?{_board_query(choice)}"
+    response["HX-Push-Url"] = f"{reverse('leaderboards:board')}?{_board_query(spec)}"
     return response
 
 
@@ -283,15 +234,15 @@ def _render_store_boards(retailer: Retailer, *, metric_units: bool, now: datetim
             "html": mark_safe(
                 _render_board(
                     "leaderboards/_board.html",
-                    choice,
+                    spec,
+                    spec.window(now),
                     limit=STORE_PAGE_LIMIT,
                     metric_units=metric_units,
-                    now=now,
                 )
             ),
-            "url": f"{reverse('leaderboards:board')}?{_board_query(choice)}",
+            "url": f"{reverse('leaderboards:board')}?{_board_query(spec)}",
         }
-        for choice in _store_boards(retailer)
+        for spec in _store_boards(retailer)
     ]
     return render_to_string("leaderboards/_store_boards.html", {"boards": boards})
 
@@ -303,8 +254,8 @@ def store(request: HttpRequest, slug: str) -> HttpResponse:
     if retailer is None:
         raise Http404("No such store.")
     now = timezone.now()
-    metric_units = _metric_units(request, retailer)
-    local_date = now.astimezone(board_timezone(retailer)).date()
+    metric_units = shows_metric_units(viewer=request.user, store=retailer)
+    local_date = now.astimezone(retailer.zone).date()
     boards_html = cached_output(
         variant="store",
         retailer=retailer,
@@ -329,30 +280,20 @@ def _kiosk_store(request: HttpRequest, slug: str) -> Retailer:
     return retailer_for_staff(request.user, slug)
 
 
-def active_event_slides(retailer: Retailer) -> list[Any]:
-    """The store's running events as kiosk slides (leaderboards.events.EventSlide)."""
-    try:
-        from leaderboards.events import active_event_slides as event_slides
-    except ImportError:
-        # Store events are built alongside the boards; until that module
-        # lands the kiosk rotates through the boards alone.
-        return []
-    return list(event_slides(retailer))
-
-
 def _kiosk_slide(retailer: Retailer, index: int) -> dict[str, Any]:
     boards = _store_boards(retailer)
     events = active_event_slides(retailer)
     count = len(boards) + len(events)
     index %= count
     if index < len(boards):
+        spec = boards[index]
         html = _cached_board_html(
             "leaderboards/_kiosk_board.html",
             "kiosk",
-            boards[index],
+            spec,
+            spec.window(timezone.now()),
             limit=KIOSK_LIMIT,
-            metric_units=retailer.units == Units.METRIC,
-            now=timezone.now(),
+            metric_units=shows_metric_units(store=retailer),
         )
     else:
         html = render_to_string(

@@ -1,10 +1,8 @@
-"""Forms for joining a store, a golfer's consent choices, and inviting staff."""
+"""Forms for joining a store: a golfer's consent choices."""
 
 from __future__ import annotations
 
 from django import forms
-
-from retailers.models import Role
 
 
 class ConsentForm(forms.Form):
@@ -26,14 +24,4 @@ class ConsentForm(forms.Form):
         required=False,
         label="E-mail me the store's news and offers",
         help_text="The store sees your e-mail address only if you tick this.",
-    )
-
-
-class StaffInviteForm(forms.Form):
-    email = forms.EmailField(label="E-mail address", max_length=254)
-    role = forms.ChoiceField(
-        choices=Role.choices,
-        initial=Role.STAFF,
-        label="Role",
-        help_text="Owners also manage staff, settings and the plan.",
     )

@@ -14,9 +14,19 @@ from django.urls import reverse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.requests import AuthenticatedHttpRequest
 from retailers.forms import ConsentForm
 from retailers.models import CustomerLink, Retailer
-from retailers.services import JoinedVia, customer_consent_update, customer_join, customer_leave
+from retailers.services import (
+    InvitationError,
+    JoinedVia,
+    customer_consent_update,
+    customer_join,
+    customer_leave,
+    invitation_accept,
+    invitation_for_token,
+    invitation_refusal,
+)
 
 # A printed QR code outlives any cache; a day keeps the counter screen cheap.
 QR_CACHE_SECONDS = 24 * 60 * 60
@@ -88,7 +98,7 @@ def join_qr_png(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_stores(request: HttpRequest) -> HttpResponse:
+def my_stores(request: AuthenticatedHttpRequest) -> HttpResponse:
     links = CustomerLink.objects.filter(golfer=request.user).select_related("retailer")
     stores = [
         (link, ConsentForm(initial=_consent_initial(link), prefix=link.retailer.slug))
@@ -99,7 +109,7 @@ def my_stores(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def my_store_update(request: HttpRequest, slug: str) -> HttpResponse:
+def my_store_update(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     link = get_object_or_404(CustomerLink, golfer=request.user, retailer__slug=slug)
     form = ConsentForm(request.POST, prefix=slug)
     if form.is_valid():
@@ -112,10 +122,34 @@ def my_store_update(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def my_store_leave(request: HttpRequest, slug: str) -> HttpResponse:
+def my_store_leave(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     link = get_object_or_404(
         CustomerLink.objects.select_related("retailer"), golfer=request.user, retailer__slug=slug
     )
     customer_leave(link=link)
     messages.success(request, f"You left {link.retailer.name}.")
     return redirect("stores:mine")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
+    error = None
+    invitation = None
+    try:
+        invitation = invitation_for_token(token=token)
+        if request.method == "POST":
+            membership = invitation_accept(token=token, user=request.user)
+            messages.success(request, f"You are now on the staff of {membership.retailer.name}.")
+            return redirect("home")
+        refusal = invitation_refusal(invitation=invitation, user=request.user)
+        if refusal is not None:
+            raise refusal
+    except InvitationError as problem:
+        error = " ".join(problem.messages)
+    return render(
+        request,
+        "retailers/invitation.html",
+        {"invitation": invitation, "error": error},
+        status=400 if error else 200,
+    )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import zoneinfo
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -23,8 +24,8 @@ PAST_DUE_GRACE = timedelta(days=14)
 class Retailer(models.Model):
     """A store or simulator studio: the paying customer and the tenant.
 
-    The retailer-accounts issue adds plans, branding and the console; the
-    foundation needs the store itself so shots and demo data can name it.
+    Its staff (``Membership``) reach only its data; its plan decides whether
+    it is read-only; its time zone and units are its boards' and console's.
     """
 
     name = models.CharField(max_length=120)
@@ -51,6 +52,18 @@ class Retailer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """The store's clock: its boards' "today", its events and its console dates.
+
+        Falls back to the site's zone for a name this machine's tz database
+        does not know (a row written before the field was validated).
+        """
+        try:
+            return zoneinfo.ZoneInfo(self.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo(settings.TIME_ZONE)
 
     def is_read_only(self, now: datetime | None = None) -> bool:
         """Cancelled, or past due beyond the grace period: data kept, no new writes."""

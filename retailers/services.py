@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from leaderboards.cache import board_versions_bump_on_commit
+from golfshots.cache_scopes import board_versions_bump_on_commit
 from retailers.models import (
     CustomerLink,
     Membership,
@@ -155,9 +155,7 @@ def invitation_email_send(*, invitation: StaffInvitation, accept_url: str) -> No
 def invitation_for_token(*, token: str) -> StaffInvitation:
     """The invitation a link names, if the link is genuine and not expired."""
     try:
-        payload = signing.loads(
-            token, salt=INVITATION_SALT, max_age=invitation_max_age().total_seconds()
-        )
+        payload = signing.loads(token, salt=INVITATION_SALT, max_age=invitation_max_age())
     except signing.SignatureExpired as error:
         raise InvitationError(
             "This invitation has expired. Ask the store's owner to send a new one.",

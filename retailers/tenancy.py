@@ -1,19 +1,23 @@
 """The one place that turns a store slug into a store the user may act for.
 
-Every store-staff view and API endpoint fetches its store through
-``retailer_for_staff``; anyone who is not a member gets a 404, so the
+Every store-console view (through ``console.access.console_view``) and every
+staff API endpoint fetches its store through ``membership_for_staff``; anyone who is not a member gets a 404, so the
 existence of another store's data never leaks.
 """
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from accounts.models import User
 from retailers.models import Membership, Retailer, Role
 
 
-def retailer_for_staff(user: User, slug: str, *, owner_only: bool = False) -> Retailer:
+def membership_for_staff(
+    user: User | AnonymousUser, slug: str, *, owner_only: bool = False
+) -> Membership:
+    """The user's membership of the store, with the store; Http404 for anyone else."""
     if not user.is_authenticated:
         raise Http404("No such store.")
     memberships = Membership.objects.filter(user=user, retailer__slug=slug).select_related(
@@ -24,10 +28,10 @@ def retailer_for_staff(user: User, slug: str, *, owner_only: bool = False) -> Re
     membership = memberships.first()
     if membership is None:
         raise Http404("No such store.")
-    return membership.retailer
+    return membership
 
 
-def is_staff_of(user: User, retailer: Retailer) -> bool:
-    return (
-        user.is_authenticated and Membership.objects.filter(user=user, retailer=retailer).exists()
-    )
+def retailer_for_staff(
+    user: User | AnonymousUser, slug: str, *, owner_only: bool = False
+) -> Retailer:
+    return membership_for_staff(user, slug, owner_only=owner_only).retailer

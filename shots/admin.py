@@ -1,17 +1,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from itertools import groupby
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.fields.json import JSONField
 from django.forms.models import BaseInlineFormSet
@@ -23,10 +23,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from accounts.models import User
-from leaderboards.cache import board_versions_bump_on_commit
 from shots import selectors, services
-from shots.analytics import analytics_versions_bump_on_commit
 from shots.metrics import METRIC_NAMES
 from shots.models import (
     PersonalBest,
@@ -36,8 +33,12 @@ from shots.models import (
     ShotSource,
     ShotStatus,
 )
-from shots.services import personal_bests_recompute, shot_delete
+from shots.services import ShotPlace, counted_shot_changed, shot_delete
 from shots.validation import check_values
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldsetSpec
+    from django_stubs_ext import WithAnnotations
 
 # Shown on a shot's change page; the analyses changelist has the full history.
 LATEST_ANALYSES_SHOWN = 10
@@ -47,7 +48,8 @@ class ShotAdminForm(forms.ModelForm):
     # No Meta: ShotAdmin builds the form class with the model and its fieldsets.
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()  # ModelForm.clean() returns self.cleaned_data
+        cleaned = self.cleaned_data
         club = cleaned.get("club")
         if club:
             values = {name: cleaned.get(name) for name in METRIC_NAMES if name in cleaned}
@@ -130,7 +132,9 @@ class ShotAnalysisInline(admin.TabularInline):
 @admin.register(Shot)
 class ShotAdmin(admin.ModelAdmin):
     form = ShotAdminForm
-    list_display = (
+    # The options below are typed wider than their values: ShotNeedingReviewAdmin
+    # overrides them with tuples of other lengths and no date hierarchy.
+    list_display: tuple[str, ...] = (
         "id",
         "golfer",
         "club",
@@ -141,18 +145,18 @@ class ShotAdmin(admin.ModelAdmin):
         "ball_speed",
         "retailer",
     )
-    list_filter = ("status", "source", "club", "retailer")
-    list_select_related = ("golfer", "retailer")
+    list_filter: ClassVar[tuple[str, ...]] = ("status", "source", "club", "retailer")
+    list_select_related: ClassVar[tuple[str, ...]] = ("golfer", "retailer")
     search_fields = ("golfer__username", "golfer__email")
     search_help_text = "A shot number, or part of the golfer's username or email."
-    date_hierarchy = "hit_at"
+    date_hierarchy: ClassVar[str | None] = "hit_at"
     raw_id_fields = ("golfer", "verified_by")
     # The photo is shown through photo_view, never as a MEDIA link, and is not
     # replaceable here: an admin upload would skip the shrinking and scrubbing.
     readonly_fields = ("created_at", "updated_at", "image_sha256", "photo", "analysis_history")
     # The table grows without bound; skip counting every row on filtered pages.
     show_full_result_count = False
-    fieldsets = (
+    fieldsets: ClassVar[_FieldsetSpec] = (
         (
             None,
             {
@@ -226,7 +230,7 @@ class ShotAdmin(admin.ModelAdmin):
 
     def get_inlines(
         self, request: HttpRequest, obj: Shot | None
-    ) -> Sequence[type[admin.options.InlineModelAdmin]]:
+    ) -> list[type[admin.options.InlineModelAdmin]]:
         # Only photos are analysed; a typed-in shot has no analyses to list.
         if obj is not None and obj.source == ShotSource.PHOTO:
             return [ShotAnalysisInline]
@@ -303,21 +307,20 @@ class ShotAdmin(admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: Shot, form: forms.ModelForm, change: bool
     ) -> None:
-        super().save_model(request, obj, form, change)
-        # An admin edit bypasses shot_update, so rebuild the personal bests it
-        # can touch: the shot's golfer and club now and before the edit.
-        affected = {(obj.golfer_id, obj.club)}
-        if change:
-            affected.add((form.initial.get("golfer"), form.initial.get("club")))
-        golfers = User.objects.in_bulk({golfer_id for golfer_id, _club in affected})
-        for golfer_id, club in affected:
-            if golfer_id in golfers and club:
-                personal_bests_recompute(golfer=golfers[golfer_id], club=club)
-        # Boards and analytics are cached: refresh what the edit can have changed.
-        board_versions_bump_on_commit(retailer_ids=[obj.retailer_id, form.initial.get("retailer")])
-        analytics_versions_bump_on_commit(
-            golfer_ids=[golfer_id for golfer_id, _club in affected if golfer_id]
-        )
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            # An admin edit bypasses shot_update, so follow it up the same way,
+            # for where the shot counted before the edit as well as after it.
+            places = [ShotPlace.of(obj)]
+            if change and form.initial.get("golfer"):
+                places.append(
+                    ShotPlace(
+                        golfer_id=form.initial["golfer"],
+                        club=form.initial.get("club") or "",
+                        retailer_id=form.initial.get("retailer"),
+                    )
+                )
+            counted_shot_changed(places=places)
 
     def delete_model(self, request: HttpRequest, obj: Shot) -> None:
         shot_delete(shot=obj)
@@ -520,6 +523,12 @@ class ShotAnalysisAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/shots/shotanalysis/spend.html", context)
 
 
+class _LatestProblems(TypedDict):
+    """What ShotNeedingReviewAdmin.get_queryset annotates each shot with."""
+
+    latest_problems: list[Any] | None
+
+
 @admin.register(ShotNeedingReview)
 class ShotNeedingReviewAdmin(ShotAdmin):
     """Shots the analyser was unsure about, oldest first, to confirm or fix by hand."""
@@ -581,7 +590,7 @@ class ShotNeedingReviewAdmin(ShotAdmin):
         )
 
     @admin.display(description="latest problem")
-    def latest_problem(self, shot: Shot) -> str | None:
+    def latest_problem(self, shot: WithAnnotations[Shot, _LatestProblems]) -> str | None:
         return _problems_text(shot.latest_problems) or None
 
     @admin.action(description="Confirm the numbers as read", permissions=["change"])

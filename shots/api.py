@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import difflib
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -27,6 +27,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.requests import api_user
 from retailers.models import Retailer
 from shots import services
 from shots.filters import ShotFilter
@@ -38,14 +39,24 @@ from shots.images import (
     shrink_upload,
 )
 from shots.metrics import METRIC_NAMES, METRICS, RECORD_METRICS, Metric
-from shots.models import CLUB_ORDER, Club, PersonalBest, Shot, ShotSource
+from shots.models import (
+    CLIENT_TOKEN_MAX_LENGTH,
+    CLUB_ORDER,
+    Club,
+    PersonalBest,
+    Shot,
+    ShotSource,
+)
 from shots.validation import hard_range_message
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 # Phones and launch-monitor PCs drift; a shot stamped a little ahead of our
 # clock is still a shot from now, not one from the future.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
-IDEMPOTENCY_KEY_MAX_LENGTH = Shot._meta.get_field("client_token").max_length
-CLUB_ERROR_MESSAGES = {
+IDEMPOTENCY_KEY_MAX_LENGTH = CLIENT_TOKEN_MAX_LENGTH
+CLUB_ERROR_MESSAGES: dict[str, str | StrPromise] = {
     "invalid_choice": f'"{{input}}" is not a club. Use one of: {", ".join(Club.values)}.',
     "required": f"Say which club hit the shot: one of {', '.join(Club.values)}.",
 }
@@ -113,7 +124,7 @@ class ShotSerializer(serializers.ModelSerializer):
         help_text="When the shot was hit (ISO 8601; read as UTC without an offset). "
         "Defaults to now; may not be in the future.",
     )
-    retailer = GolferStoreField(
+    retailer: serializers.SlugRelatedField[Retailer] = GolferStoreField(
         required=False,
         allow_null=True,
         help_text="Slug of the store where the shot was hit; null for home practice.",
@@ -166,7 +177,8 @@ class ShotSerializer(serializers.ModelSerializer):
         try:
             values = super().to_internal_value(data)
         except ValidationError as exc:
-            errors = {**exc.detail, **errors}
+            # A serializer's errors are always by field name, never a bare list.
+            errors = {**cast("dict[str, list[str]]", exc.detail), **errors}
         if errors:
             raise ValidationError(errors)
         return values
@@ -237,7 +249,7 @@ class PhotoUploadSerializer(serializers.Serializer):
 class ShotUpdateSerializer(ShotSerializer):
     """A correction: club, time and values. The store a shot was hit at stays."""
 
-    retailer = serializers.SlugRelatedField(
+    retailer: serializers.SlugRelatedField[Retailer] = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, help_text="Cannot be changed after the shot is made."
     )
 
@@ -295,7 +307,7 @@ class ShotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self) -> QuerySet[Shot]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Shot.objects.none()
-        return Shot.objects.filter(golfer=self.request.user).select_related("retailer")
+        return Shot.objects.filter(golfer=api_user(self.request)).select_related("retailer")
 
     def get_serializer_class(self) -> type[ShotSerializer]:
         if self.action == "partial_update":
@@ -323,7 +335,7 @@ class ShotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         shot, created = services.shot_create_manual(
-            golfer=request.user,
+            golfer=api_user(request),
             club=data["club"],
             metrics=data["metrics"],
             hit_at=data.get("hit_at"),
@@ -348,7 +360,7 @@ class ShotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data = upload.validated_data
         try:
             shot, created = services.shot_create_from_photo(
-                golfer=request.user,
+                golfer=api_user(request),
                 photo=data["image"],
                 club=data.get("club") or "",
                 retailer=data.get("retailer"),
@@ -412,7 +424,7 @@ class PersonalBestViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet[PersonalBest]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return PersonalBest.objects.none()
-        return PersonalBest.objects.filter(golfer=self.request.user)
+        return PersonalBest.objects.filter(golfer=api_user(self.request))
 
     @extend_schema(
         summary="List personal bests",

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 import uuid
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 
 from accounts.models import User
 from retailers.models import Retailer
@@ -79,7 +82,14 @@ class ShotForm(forms.Form):
     # Idempotency for double-taps on "Save": one token per rendered form.
     client_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
-    def __init__(self, *args: Any, metric_units: bool, shot: Shot | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        *,
+        metric_units: bool,
+        shot: Shot | None = None,
+        **kwargs: Any,
+    ) -> None:
         self.metric_units = metric_units
         self.shot = shot
         initial = kwargs.pop("initial", None) or {}
@@ -88,7 +98,7 @@ class ShotForm(forms.Form):
         else:
             initial.setdefault("hit_at", timezone.localtime().replace(second=0, microsecond=0))
             initial.setdefault("client_token", uuid.uuid4().hex)
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, initial=initial, **kwargs)
         for metric in METRICS:
             self.fields[metric.name] = _metric_form_field(metric, metric_units=metric_units)
 
@@ -118,7 +128,8 @@ class ShotForm(forms.Form):
         return hit_at
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()  # Form.clean() returns self.cleaned_data
+        cleaned = self.cleaned_data
         canonical: dict[str, float | None] = {}
         for metric in METRICS:
             value = cleaned.get(metric.name)
@@ -182,12 +193,19 @@ class PhotoUploadForm(forms.Form):
     )
     client_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
-    def __init__(self, *args: Any, golfer: User, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None = None,
+        files: MultiValueDict[str, UploadedFile] | None = None,
+        *,
+        golfer: User,
+        **kwargs: Any,
+    ) -> None:
         initial = kwargs.pop("initial", None) or {}
         initial.setdefault("client_token", uuid.uuid4().hex)
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, files, initial=initial, **kwargs)
         stores = Retailer.objects.filter(customer_links__golfer=golfer)
-        self.fields["retailer"].queryset = stores
+        cast(forms.ModelChoiceField, self.fields["retailer"]).queryset = stores
         if not stores.exists():
             del self.fields["retailer"]
         self.shrunk: ShrunkImage | None = None
@@ -199,3 +217,9 @@ class PhotoUploadForm(forms.Form):
         except ImageRejected as rejection:
             raise forms.ValidationError(rejection.message, code="rejected") from None
         return upload
+
+    def shrunk_image(self) -> ShrunkImage:
+        """The photo ``clean_image`` shrank: for a form that ``is_valid()``."""
+        if self.shrunk is None:
+            raise ValueError("The form has no photo; call is_valid() first.")
+        return self.shrunk

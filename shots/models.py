@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -7,6 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shots.metrics import METRICS, METRICS_BY_NAME, format_value
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class Club(models.TextChoices):
@@ -89,7 +94,7 @@ class ShotQuerySet(models.QuerySet):
     def counted(self) -> ShotQuerySet:
         return self.filter(COUNTED)
 
-    def for_golfer(self, golfer: settings.AUTH_USER_MODEL) -> ShotQuerySet:
+    def for_golfer(self, golfer: User) -> ShotQuerySet:
         return self.filter(golfer=golfer)
 
 
@@ -99,6 +104,10 @@ def _metric_field(name: str) -> models.FloatField:
     return models.FloatField(
         null=True, blank=True, help_text=f"{metric.label}{f' ({unit})' if unit else ''}"
     )
+
+
+# Idempotency keys (Idempotency-Key, the forms' hidden token) are at most this long.
+CLIENT_TOKEN_MAX_LENGTH = 64
 
 
 class Shot(models.Model):
@@ -157,7 +166,7 @@ class Shot(models.Model):
 
     image = models.ImageField(upload_to="shots/%Y/%m/", blank=True)
     image_sha256 = models.CharField(max_length=64, blank=True)
-    client_token = models.CharField(max_length=64, blank=True)
+    client_token = models.CharField(max_length=CLIENT_TOKEN_MAX_LENGTH, blank=True)
 
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -9,17 +9,17 @@ workers do not spend their time relaying bytes the bucket can serve.
 from __future__ import annotations
 
 from django.core.files.storage import Storage
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseBase, HttpResponseRedirect
 
 from shots.models import Shot
 
 
-def photo_response(shot: Shot) -> HttpResponse:
+def photo_response(shot: Shot) -> HttpResponseBase:
     """The photo of ``shot``; 404 when it has none. The caller has checked access."""
     if not shot.image:
         raise Http404("This shot has no photo.")
     if _signs_its_urls(shot.image.storage):
-        response: HttpResponse = HttpResponseRedirect(shot.image.url)
+        response: HttpResponseBase = HttpResponseRedirect(shot.image.url)
         # The signed link is a bearer token: no cache may keep the redirect.
         response["Cache-Control"] = "private, no-store"
         return response

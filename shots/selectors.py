@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -15,12 +16,17 @@ from shots.metrics import RECORD_METRICS
 from shots.models import (
     CLUB_ORDER,
     COUNTED,
+    PENDING_STATUSES,
     AnalysisOutcome,
     Club,
     PersonalBest,
     Shot,
     ShotAnalysis,
+    ShotStatus,
 )
+
+if TYPE_CHECKING:
+    from golfshots.monitoring import PipelineCount
 
 
 @dataclass
@@ -134,3 +140,18 @@ def ai_spend_by_month(*, months: int = 12) -> list[SpendRow]:
         )
         for row in rows
     ]
+
+
+def pipeline_counts() -> QuerySet[Shot, PipelineCount]:
+    """Shots per open pipeline status, with the oldest: an index-only scan of shot_pipeline_open.
+
+    Read by /metrics at scrape time (golfshots.monitoring). COUNT(*) rather
+    than COUNT(id): the index holds (status, created_at) only, and counting a
+    column it lacks would visit every row's heap page.
+    """
+    return (
+        Shot.objects.filter(status__in=(*PENDING_STATUSES, ShotStatus.NEEDS_REVIEW))
+        .values("status")
+        .annotate(shots=Count("*"), oldest=Min("created_at"))
+        .order_by()
+    )

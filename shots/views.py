@@ -7,10 +7,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from accounts.requests import AuthenticatedHttpRequest
 from shots import selectors, services
 from shots.filters import ShotListFilter
 from shots.forms import PhotoUploadForm, ShotForm
@@ -20,12 +21,12 @@ from shots.models import Shot
 from shots.photos import photo_response
 
 
-def _own_shot(request: HttpRequest, pk: int) -> Shot:
+def _own_shot(request: AuthenticatedHttpRequest, pk: int) -> Shot:
     # Another golfer's shot is a 404, never a 403: its existence is private.
     return get_object_or_404(selectors.shots_for_golfer(request.user), pk=pk)
 
 
-def _announce_records(request: HttpRequest, shot: Shot) -> None:
+def _announce_records(request: AuthenticatedHttpRequest, shot: Shot) -> None:
     records = selectors.records_held_by(shot)
     if not records:
         return
@@ -40,7 +41,7 @@ def _announce_records(request: HttpRequest, shot: Shot) -> None:
 
 
 @login_required
-def shot_list(request: HttpRequest) -> HttpResponse:
+def shot_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     shot_filter = ShotListFilter(
         request.GET, queryset=selectors.shots_for_golfer(request.user), request=request
     )
@@ -58,7 +59,7 @@ def shot_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def shot_new(request: HttpRequest) -> HttpResponse:
+def shot_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ShotForm(request.POST or None, metric_units=request.user.uses_metric)
     if request.method == "POST" and form.is_valid():
         shot, created = services.shot_create_manual(
@@ -77,7 +78,7 @@ def shot_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def shot_upload(request: HttpRequest) -> HttpResponse:
+def shot_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             check_request_size(request.META.get("CONTENT_LENGTH"))
@@ -90,7 +91,7 @@ def shot_upload(request: HttpRequest) -> HttpResponse:
         try:
             shot, created = services.shot_create_from_photo(
                 golfer=request.user,
-                photo=form.shrunk,
+                photo=form.shrunk_image(),
                 club=form.cleaned_data["club"],
                 retailer=form.cleaned_data.get("retailer"),
                 client_token=form.cleaned_data["client_token"],
@@ -115,19 +116,19 @@ def _analysis_context(shot: Shot) -> dict:
 
 
 @login_required
-def shot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def shot_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     shot = _own_shot(request, pk)
     return render(request, "shots/shot_detail.html", _analysis_context(shot))
 
 
 @login_required
-def shot_photo(request: HttpRequest, pk: int) -> HttpResponse:
+def shot_photo(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     """The shot's photo, for its owner only: media is private, never a public URL."""
     return photo_response(_own_shot(request, pk))
 
 
 @login_required
-def shot_status(request: HttpRequest, pk: int) -> HttpResponse:
+def shot_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The status-and-numbers panel alone; htmx polls it while a photo is read."""
     shot = _own_shot(request, pk)
     return render(request, "shots/_shot_panel.html", _analysis_context(shot))
@@ -135,7 +136,7 @@ def shot_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def shot_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def shot_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     shot = _own_shot(request, pk)
     try:
         services.shot_confirm(shot=shot)
@@ -151,7 +152,7 @@ def shot_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def shot_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def shot_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     shot = _own_shot(request, pk)
     if shot.is_pending:
         messages.info(request, "The photo is still being read; you can correct it in a moment.")
@@ -172,7 +173,7 @@ def shot_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def shot_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def shot_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     shot = _own_shot(request, pk)
     if request.method == "POST":
         services.shot_delete(shot=shot)
@@ -182,6 +183,6 @@ def shot_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def bag(request: HttpRequest) -> HttpResponse:
+def bag(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = selectors.bag_for_golfer(request.user)
     return render(request, "shots/bag.html", {"rows": rows, "record_metrics": RECORD_METRICS})

@@ -10,7 +10,7 @@ from accounts.models import User
 DEFAULT_PASSWORD = "correct horse battery"
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(DjangoModelFactory[User]):
     """A golfer who can log in with DEFAULT_PASSWORD, or with UserFactory(password="...")."""
 
     class Meta:

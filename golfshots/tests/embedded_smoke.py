@@ -20,6 +20,7 @@ call_command("seed_demo", "--quiet")
 
 golfer = User.objects.get(username="demo")
 shot = Shot.objects.filter(golfer=golfer).first()
+assert shot is not None, "seed_demo gave the demo golfer no shots"
 PAGES = {
     "demo": [
         "/shots/",

@@ -9,52 +9,52 @@ from golfshots.env import Env
 
 
 @pytest.mark.parametrize("word", ["1", "true", "True", "YES", "on", " true "])
-def test_bool_reads_true_words(word):
-    assert Env({"DEBUG": word}).bool("DEBUG", default=False) is True
+def test_boolean_reads_true_words(word):
+    assert Env({"DEBUG": word}).boolean("DEBUG", default=False) is True
 
 
 @pytest.mark.parametrize("word", ["0", "false", "FALSE", "no", "Off"])
-def test_bool_reads_false_words(word):
-    assert Env({"DEBUG": word}).bool("DEBUG", default=True) is False
+def test_boolean_reads_false_words(word):
+    assert Env({"DEBUG": word}).boolean("DEBUG", default=True) is False
 
 
 @pytest.mark.parametrize("source", [{}, {"DEBUG": ""}, {"DEBUG": "   "}])
-def test_bool_falls_back_to_the_default_when_unset_or_blank(source):
-    assert Env(source).bool("DEBUG", default=True) is True
-    assert Env(source).bool("DEBUG", default=False) is False
+def test_boolean_falls_back_to_the_default_when_unset_or_blank(source):
+    assert Env(source).boolean("DEBUG", default=True) is True
+    assert Env(source).boolean("DEBUG", default=False) is False
 
 
 @pytest.mark.parametrize("word", ["flase", "2", "y", "enabled"])
-def test_bool_rejects_other_words_naming_the_variable(word):
+def test_boolean_rejects_other_words_naming_the_variable(word):
     with pytest.raises(ImproperlyConfigured, match=r"DEBUG=.*is not a boolean"):
-        Env({"DEBUG": word}).bool("DEBUG", default=True)
+        Env({"DEBUG": word}).boolean("DEBUG", default=True)
 
 
-def test_str_strips_and_defaults():
+def test_string_strips_and_defaults():
     env = Env({"TIME_ZONE": "  Europe/London ", "EMPTY": ""})
-    assert env.str("TIME_ZONE") == "Europe/London"
-    assert env.str("EMPTY", "fallback") == "fallback"
-    assert env.str("MISSING") == ""
+    assert env.string("TIME_ZONE") == "Europe/London"
+    assert env.string("EMPTY", "fallback") == "fallback"
+    assert env.string("MISSING") == ""
     assert env.is_set("TIME_ZONE")
     assert not env.is_set("EMPTY")
 
 
-def test_int_reads_whole_numbers_and_defaults():
+def test_integer_reads_whole_numbers_and_defaults():
     env = Env({"PORT": "8080"})
-    assert env.int("PORT", 8000) == 8080
-    assert env.int("WEB_CONCURRENCY", 2) == 2
+    assert env.integer("PORT", 8000) == 8080
+    assert env.integer("WEB_CONCURRENCY", 2) == 2
 
 
 @pytest.mark.parametrize("value", ["80x", "1.5", "eight"])
-def test_int_rejects_what_is_not_a_whole_number(value):
+def test_integer_rejects_what_is_not_a_whole_number(value):
     with pytest.raises(ImproperlyConfigured, match=r"PORT=.*is not a whole number"):
-        Env({"PORT": value}).int("PORT", 8000)
+        Env({"PORT": value}).integer("PORT", 8000)
 
 
-def test_int_enforces_the_minimum():
-    assert Env({"WEB_CONCURRENCY": "1"}).int("WEB_CONCURRENCY", 2, minimum=1) == 1
+def test_integer_enforces_the_minimum():
+    assert Env({"WEB_CONCURRENCY": "1"}).integer("WEB_CONCURRENCY", 2, minimum=1) == 1
     with pytest.raises(ImproperlyConfigured, match="WEB_CONCURRENCY=0 must be at least 1"):
-        Env({"WEB_CONCURRENCY": "0"}).int("WEB_CONCURRENCY", 2, minimum=1)
+        Env({"WEB_CONCURRENCY": "0"}).integer("WEB_CONCURRENCY", 2, minimum=1)
 
 
 def test_float_reads_numbers_and_enforces_the_minimum():
@@ -67,17 +67,17 @@ def test_float_reads_numbers_and_enforces_the_minimum():
         Env({"REDIS_SOCKET_TIMEOUT": "soon"}).float("REDIS_SOCKET_TIMEOUT", 0.5)
 
 
-def test_list_splits_on_commas_and_drops_blanks():
+def test_string_list_splits_on_commas_and_drops_blanks():
     env = Env({"ALLOWED_HOSTS": " a.example.com, ,b.example.com,"})
-    assert env.list("ALLOWED_HOSTS") == ["a.example.com", "b.example.com"]
+    assert env.string_list("ALLOWED_HOSTS") == ["a.example.com", "b.example.com"]
 
 
-def test_list_default_is_a_fresh_copy():
+def test_string_list_default_is_a_fresh_copy():
     default = ["localhost"]
-    hosts = Env({}).list("ALLOWED_HOSTS", default)
+    hosts = Env({}).string_list("ALLOWED_HOSTS", default)
     hosts.append("evil.example.com")
     assert default == ["localhost"]
-    assert Env({}).list("CSRF_TRUSTED_ORIGINS") == []
+    assert Env({}).string_list("CSRF_TRUSTED_ORIGINS") == []
 
 
 def test_url_accepts_the_allowed_schemes():

@@ -243,10 +243,10 @@ def test_gunicorn_logs_json_in_production_and_plain_lines_in_debug(tmp_path):
     assert (production.stdout.strip(), debugging.stdout.strip()) == ("True", "False")
 
 
-# env.str("NAME", env.bool("NAME", ... as written in settings.py, gunicorn.conf.py
+# env.string("NAME", env.boolean("NAME", ... as written in settings.py, gunicorn.conf.py
 # and golfshots/worker.py.
 ENV_READ = re.compile(
-    r"""\benv\.(?:str|bool|int|float|decimal|list|networks|url|choice)\(\s*["']([A-Z][A-Z0-9_]*)["']"""
+    r"""\benv\.(?:string|boolean|integer|float|decimal|string_list|networks|url|choice)\(\s*["']([A-Z][A-Z0-9_]*)["']"""
 )
 # _price_per_mtok("NAME", ...): a settings-local helper that reads a variable by name.
 HELPER_READ = re.compile(r"""\b_[a-z0-9_]+\(\s*["']([A-Z][A-Z0-9_]*)["']""")

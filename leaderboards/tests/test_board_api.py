@@ -72,7 +72,7 @@ def test_it_never_shows_usernames_or_email_addresses_when_a_name_exists(api, fai
     assert "@example.com" not in body
 
 
-def test_defaults_are_all_stores_any_club_carry_this_week(api, fairway, players):
+def test_defaults_are_all_stores_any_club_carry_this_week(awkward_moment, api, fairway, players):
     hudson = store("hudson")
     elsewhere = golfer("Elsewhere")
     consent(elsewhere, hudson)

@@ -13,11 +13,8 @@ from django.utils import timezone
 from django_redis import get_redis_connection
 
 from accounts.models import User
-from leaderboards.cache import (
-    ALL_STORES_VERSION_KEY,
-    board_versions_bump,
-    scope_version,
-)
+from golfshots.cache_scopes import ALL_STORES_BOARDS_VERSION_KEY, board_versions_bump
+from leaderboards.cache import scope_version
 from leaderboards.tests.test_board_selector import NEW_YORK, consent, golfer, shot, store
 from shots import services
 from shots.analysis.base import AnalysisOutput
@@ -218,7 +215,7 @@ def test_an_evicted_version_restarts_above_every_old_one(fairway):
     board_versions_bump(retailer_ids=[fairway.pk])
     old = scope_version(fairway)
     cache.delete(f"lb:v:{fairway.pk}")
-    cache.delete(ALL_STORES_VERSION_KEY)
+    cache.delete(ALL_STORES_BOARDS_VERSION_KEY)
 
     board_versions_bump(retailer_ids=[fairway.pk])
 
@@ -267,6 +264,25 @@ def test_a_logged_in_golfers_cached_page_adds_only_their_account(
     with django_assert_max_num_queries(1):
         response = client.get(BOARD_URL)
     assert "Your rank: <strong>#1</strong>" in response.content.decode()
+
+
+def test_a_request_reads_the_period_window_once_on_a_miss(client, fairway, ann, monkeypatch):
+    from leaderboards import boards
+
+    calls = []
+
+    def counted_window(*args, **kwargs):
+        calls.append(args)
+        return real_window(*args, **kwargs)
+
+    real_window = boards.period_window
+    monkeypatch.setattr(boards, "period_window", counted_window)
+    client.force_login(ann)
+
+    for url, params in [(BOARD_URL, {"store": "fairway"}), (API_URL, {"retailer": "fairway"})]:
+        calls.clear()
+        assert client.get(url, params).status_code == 200  # a miss: rows, "me" and their keys
+        assert len(calls) == 1, url
 
 
 # --- Midnight ----------------------------------------------------------------------

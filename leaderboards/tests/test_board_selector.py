@@ -18,15 +18,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
-from leaderboards.selectors import (
+from leaderboards.boards import (
     BOARD_METRICS,
     BOARD_PERIODS,
     BoardParameterError,
-    BoardRow,
-    board_me,
-    leaderboard,
+    BoardSpec,
     period_window,
 )
+from leaderboards.selectors import BoardRow, board_me, leaderboard
 from retailers.models import CustomerLink, Retailer
 from shots import services
 from shots.models import Shot, ShotStatus
@@ -35,6 +34,17 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 
 # --- Helpers shared by the board tests --------------------------------------------
+
+
+def spec(
+    retailer: Retailer | None,
+    *,
+    club: str | None = None,
+    metric: str = "carry",
+    period: str = "all",
+) -> BoardSpec:
+    """A board, all time and carry with any club unless told otherwise."""
+    return BoardSpec(retailer=retailer, club=club, metric=metric, period=period)
 
 
 def store(slug: str = "fairway", **fields: object) -> Retailer:
@@ -158,7 +168,9 @@ def brute_force_board(
             or not 1.0 <= candidate.smash_factor <= 1.6
         ):
             return False
-        return in_period(candidate.hit_at, period, tz, now) and name_of(candidate.golfer_id)
+        return in_period(candidate.hit_at, period, tz, now) and (
+            name_of(candidate.golfer_id) is not None
+        )
 
     def order(candidate: Shot) -> tuple:
         return (-getattr(candidate, metric), candidate.hit_at, candidate.pk)
@@ -172,7 +184,7 @@ def brute_force_board(
         BoardRow(
             rank=rank,
             golfer_id=winner.golfer_id,
-            name=name_of(winner.golfer_id),
+            name=name_of(winner.golfer_id) or "",  # every winner has a name: eligible()
             value=getattr(winner, metric),
             club=winner.club,
             shot_id=winner.pk,
@@ -243,6 +255,8 @@ def random_dataset(seed: int) -> Dataset:
     for place in stores:
         for period in ("today", "week", "month", "year"):
             start, end = period_window(period, ZoneInfo(place.timezone), now)
+            assert start is not None  # only "all" has no window
+            assert end is not None
             edges += [start, end]
     offsets = [timedelta(0), timedelta(seconds=-1), timedelta(minutes=1), timedelta(hours=-5)]
     offsets += [timedelta(days=-3), timedelta(days=-40), timedelta(days=-400)]
@@ -281,9 +295,11 @@ def test_every_board_matches_the_brute_force_computation(seed):
                     expected = brute_force_board(**board, now=data.now, snapshot=snapshot)
                     viewer = rng.choice(data.golfers)
                     boards_with_rows += len(expected) > 1
+                    built = BoardSpec(**board)
+                    window = built.window(data.now)
 
-                    assert leaderboard(**board, limit=3, now=data.now).rows == expected[:3], board
-                    assert board_me(**board, viewer=viewer, now=data.now) == next(
+                    assert leaderboard(built, window, limit=3).rows == expected[:3], board
+                    assert board_me(built, window, viewer=viewer) == next(
                         (row for row in expected if row.golfer_id == viewer.pk), None
                     ), board
     assert boards_with_rows >= 10  # the data exercises ranking, not just empty boards
@@ -337,6 +353,51 @@ def test_all_time_has_no_window():
 
 
 @pytest.mark.django_db
+def test_a_board_reads_its_window_on_the_stores_clock_and_all_stores_on_the_sites():
+    hudson = store("hudson", timezone="America/New_York")
+    now = datetime(2025, 6, 12, 2, 0, tzinfo=UTC)  # still the 11th in New York
+
+    in_hudson = spec(hudson, period="today").window(now)
+    everywhere = spec(None, period="today").window(now)
+
+    assert spec(hudson).zone == NEW_YORK
+    assert spec(None).zone == ZoneInfo(settings.TIME_ZONE)
+    assert (in_hudson.now, in_hudson.start, in_hudson.key) == (
+        now,
+        datetime(2025, 6, 11, tzinfo=NEW_YORK),
+        "2025-06-11",
+    )
+    assert everywhere.start == datetime.combine(
+        now.astimezone(ZoneInfo(settings.TIME_ZONE)).date(),
+        datetime.min.time(),
+        tzinfo=ZoneInfo(settings.TIME_ZONE),
+    )
+
+
+def test_a_boards_key_parts_name_the_board_and_only_the_rendering_they_are_given():
+    board = BoardSpec(retailer=None, club="driver", metric="ball_speed", period="all")
+    window = board.window(datetime(2025, 6, 11, tzinfo=UTC))
+
+    assert board.key_parts(window) == ["driver", "ball_speed", "all", "all"]
+    assert board.key_parts(window, metric_units=True, limit=10) == [
+        "driver",
+        "ball_speed",
+        "all",
+        "all",
+        "metric",
+        "10",
+    ]
+    week = spec(None, period="week")
+    assert week.key_parts(week.window(datetime(2025, 6, 11, tzinfo=UTC))) == [
+        "any",
+        "carry",
+        "week",
+        "2025-06-09",
+    ]
+    assert (board.title, board.scope_label) == ("Ball speed · Driver · All time", "all stores")
+
+
+@pytest.mark.django_db
 def test_today_takes_a_shot_at_0001_store_time_and_not_one_at_2359_the_day_before():
     hudson = store("hudson", timezone="America/New_York")
     late, early = golfer("Late Lou"), golfer("Early Eve")
@@ -346,8 +407,10 @@ def test_today_takes_a_shot_at_0001_store_time_and_not_one_at_2359_the_day_befor
     shot(early, hudson, carry=200.0, hit_at=datetime(2025, 6, 11, 0, 1, tzinfo=NEW_YORK))
     now = datetime(2025, 6, 11, 12, 0, tzinfo=NEW_YORK)
 
-    today = leaderboard(retailer=hudson, club=None, metric="carry", period="today", now=now)
-    week = leaderboard(retailer=hudson, club=None, metric="carry", period="week", now=now)
+    today_board, week_board = spec(hudson, period="today"), spec(hudson, period="week")
+
+    today = leaderboard(today_board, today_board.window(now))
+    week = leaderboard(week_board, week_board.window(now))
 
     assert [row.name for row in today.rows] == ["Early Eve"]
     assert [row.name for row in week.rows] == ["Late Lou", "Early Eve"]
@@ -362,13 +425,9 @@ def test_the_week_board_drops_sunday_night_before_monday():
     shot(sunday, hudson, hit_at=datetime(2025, 6, 8, 23, 59, 59, tzinfo=NEW_YORK))
     shot(monday, hudson, hit_at=datetime(2025, 6, 9, 0, 0, tzinfo=NEW_YORK))
 
-    board = leaderboard(
-        retailer=hudson,
-        club=None,
-        metric="carry",
-        period="week",
-        now=datetime(2025, 6, 11, 12, 0, tzinfo=NEW_YORK),
-    )
+    week = spec(hudson, period="week")
+
+    board = leaderboard(week, week.window(datetime(2025, 6, 11, 12, 0, tzinfo=NEW_YORK)))
 
     assert [row.name for row in board.rows] == ["Monday"]
 
@@ -384,7 +443,7 @@ def test_each_golfer_appears_once_with_their_best_shot():
     shot(ann, fairway, carry=230.0)
     best = shot(ann, fairway, carry=251.0)
 
-    board = leaderboard(retailer=fairway, club=None, metric="carry", period="all")
+    board = leaderboard(spec(fairway))
 
     assert [(row.rank, row.name, row.value, row.shot_id) for row in board.rows] == [
         (1, "Ann", 251.0, best.pk)
@@ -402,7 +461,7 @@ def test_a_tie_goes_to_the_earlier_shot_then_the_lower_shot_id():
     shot(second, fairway, carry=240.0, hit_at=noon)  # same time, higher id than third's
     shot(first, fairway, carry=240.0, hit_at=noon - timedelta(minutes=1))
 
-    board = leaderboard(retailer=fairway, club=None, metric="carry", period="all")
+    board = leaderboard(spec(fairway))
 
     assert [(row.rank, row.name) for row in board.rows] == [
         (1, "First"),
@@ -422,10 +481,10 @@ def test_a_golfer_who_withdraws_consent_drops_off():
 
     link.leaderboard_consent = False
     link.save()
-    board = leaderboard(retailer=fairway, club=None, metric="carry", period="all", viewer=bob)
+    board = leaderboard(spec(fairway))
 
     assert [row.name for row in board.rows] == ["Ann"]
-    assert board.me is None
+    assert board_me(spec(fairway), viewer=bob) is None
 
 
 @pytest.mark.django_db
@@ -435,10 +494,8 @@ def test_consent_at_another_store_does_not_put_a_golfer_on_this_one():
     consent(ann, hudson)
     shot(ann, fairway)
 
-    assert leaderboard(retailer=fairway, club=None, metric="carry", period="all").rows == []
-    assert [
-        row.name for row in leaderboard(retailer=None, club=None, metric="carry", period="all").rows
-    ] == ["Ann"]
+    assert leaderboard(spec(fairway)).rows == []
+    assert [row.name for row in leaderboard(spec(None)).rows] == ["Ann"]
 
 
 @pytest.mark.django_db
@@ -451,7 +508,7 @@ def test_a_corrected_misread_drops_the_golfer_down_the_board():
     shot(bob, fairway, carry=250.0)
 
     services.shot_update(shot=misread, club="driver", metrics={"carry": 239.0})
-    board = leaderboard(retailer=fairway, club=None, metric="carry", period="all")
+    board = leaderboard(spec(fairway))
 
     assert [(row.name, row.value) for row in board.rows] == [("Bob", 250.0), ("Ann", 239.0)]
 
@@ -465,8 +522,8 @@ def test_a_shot_corrected_to_another_club_leaves_the_club_board():
 
     services.shot_update(shot=misread, club="3w", metrics={"carry": 240.0})
 
-    assert leaderboard(retailer=fairway, club="driver", metric="carry", period="all").rows == []
-    assert len(leaderboard(retailer=fairway, club="3w", metric="carry", period="all").rows) == 1
+    assert leaderboard(spec(fairway, club="driver")).rows == []
+    assert len(leaderboard(spec(fairway, club="3w")).rows) == 1
 
 
 @pytest.mark.django_db
@@ -487,7 +544,7 @@ def test_shots_that_do_not_count_stay_off_the_board(change):
     consent(ann, fairway)
     shot(ann, fairway, **change)
 
-    assert leaderboard(retailer=fairway, club=None, metric="carry", period="all").rows == []
+    assert leaderboard(spec(fairway)).rows == []
 
 
 @pytest.mark.django_db
@@ -497,7 +554,7 @@ def test_home_practice_is_on_no_board():
     consent(ann, fairway)
     shot(ann, None)
 
-    assert leaderboard(retailer=None, club=None, metric="carry", period="all").rows == []
+    assert leaderboard(spec(None)).rows == []
 
 
 @pytest.mark.django_db
@@ -518,7 +575,7 @@ def test_a_smash_board_needs_both_speeds_and_a_possible_ratio(fields, counts):
     consent(ann, fairway)
     shot(ann, fairway, **fields)
 
-    board = leaderboard(retailer=fairway, club=None, metric="smash_factor", period="all")
+    board = leaderboard(spec(fairway, metric="smash_factor"))
 
     assert len(board.rows) == (1 if counts else 0)
 
@@ -533,7 +590,7 @@ def test_a_verified_only_store_counts_verified_shots_on_its_board_and_on_all_sto
     shot(bob, strict, carry=240.0, verified_at=datetime(2025, 6, 11, tzinfo=UTC))
 
     for scope in (strict, None):
-        board = leaderboard(retailer=scope, club=None, metric="carry", period="all")
+        board = leaderboard(spec(scope))
         assert [row.name for row in board.rows] == ["Bob"]
 
 
@@ -552,7 +609,7 @@ def test_names_come_from_the_store_link_then_the_account():
     for carry, person in enumerate((nick, plain, named, bare)):
         shot(person, fairway, carry=200.0 + carry)
 
-    board = leaderboard(retailer=fairway, club=None, metric="carry", period="all")
+    board = leaderboard(spec(fairway))
 
     assert [row.name for row in board.rows] == ["bare", "Ann Lee", "Plain", "Big Hitter"]
 
@@ -567,12 +624,12 @@ def test_all_stores_uses_the_name_from_the_earliest_consenting_link():
     CustomerLink.objects.filter(retailer=links).update(joined_at=datetime(2020, 1, 1, tzinfo=UTC))
     shot(ann, hudson)
 
-    board = leaderboard(retailer=None, club=None, metric="carry", period="all")
+    board = leaderboard(spec(None))
 
     assert [row.name for row in board.rows] == ["Early Name"]
     early.leaderboard_consent = False
     early.save()
-    board = leaderboard(retailer=None, club=None, metric="carry", period="all")
+    board = leaderboard(spec(None))
     assert [row.name for row in board.rows] == ["Later Name"]
 
 
@@ -585,13 +642,12 @@ def test_me_is_the_viewers_row_even_outside_the_top_n():
         shot(person, fairway, carry=250.0 - index)
     viewer = golfers[3]
 
-    board = leaderboard(
-        retailer=fairway, club=None, metric="carry", period="all", limit=2, viewer=viewer
-    )
+    board = leaderboard(spec(fairway), limit=2)
+    me = board_me(spec(fairway), viewer=viewer)
 
     assert [row.name for row in board.rows] == ["G0", "G1"]
-    assert board.me is not None
-    assert (board.me.rank, board.me.name, board.me.value) == (4, "G3", 247.0)
+    assert me is not None
+    assert (me.rank, me.name, me.value) == (4, "G3", 247.0)
 
 
 @pytest.mark.django_db
@@ -602,34 +658,36 @@ def test_me_is_empty_for_golfers_not_on_the_board_and_for_visitors():
     shy = golfer("Shy")
     consent(shy, fairway, agreed=False)
     shot(shy, fairway)
-    board = {"retailer": fairway, "club": None, "metric": "carry", "period": "all"}
+    board = spec(fairway)
 
-    assert leaderboard(**board, viewer=shy).me is None
-    assert leaderboard(**board, viewer=AnonymousUser()).me is None
-    assert board_me(**board, viewer=golfer("No shots")) is None
+    assert board_me(board, viewer=shy) is None
+    assert board_me(board, viewer=AnonymousUser()) is None
+    assert board_me(board, viewer=golfer("No shots")) is None
 
 
 @pytest.mark.django_db
-def test_the_rows_take_one_query_and_me_outside_the_top_n_one_more():
+def test_the_rows_take_one_query_and_me_one_more_and_none_for_a_visitor():
+    from django.contrib.auth.models import AnonymousUser
+
     fairway = store()
     golfers = [golfer(f"G{index}") for index in range(4)]
     for index, person in enumerate(golfers):
         consent(person, fairway)
         shot(person, fairway, carry=250.0 - index)
-    board = {"retailer": fairway, "club": None, "metric": "carry", "period": "week"}
-    now = datetime(2025, 6, 11, 18, 0, tzinfo=UTC)
+    board = spec(fairway, period="week")
+    window = board.window(datetime(2025, 6, 11, 18, 0, tzinfo=UTC))
 
     with CaptureQueriesContext(connection) as rows_only:
-        leaderboard(**board, now=now)
-    with CaptureQueriesContext(connection) as with_me_on_top:
-        leaderboard(**board, viewer=golfers[0], limit=2, now=now)
-    with CaptureQueriesContext(connection) as with_me_below:
-        result = leaderboard(**board, viewer=golfers[3], limit=2, now=now)
+        leaderboard(board, window, limit=2)
+    with CaptureQueriesContext(connection) as mine:
+        me = board_me(board, window, viewer=golfers[3])
+    with CaptureQueriesContext(connection) as visitors:
+        board_me(board, window, viewer=AnonymousUser())
 
-    assert (len(rows_only), len(with_me_on_top), len(with_me_below)) == (1, 1, 2)
+    assert (len(rows_only), len(mine), len(visitors)) == (1, 1, 0)
     assert "ROW_NUMBER() OVER (PARTITION BY" in rows_only.captured_queries[0]["sql"]
-    assert result.me is not None
-    assert result.me.rank == 4
+    assert me is not None
+    assert me.rank == 4
 
 
 @pytest.mark.django_db
@@ -645,7 +703,7 @@ def test_an_unknown_metric_period_or_club_is_refused_with_the_allowed_values(boa
     arguments = {"retailer": None, "club": None, "metric": "carry", "period": "week", **board}
 
     with pytest.raises(BoardParameterError) as refused:
-        leaderboard(**arguments)
+        BoardSpec(**arguments)
 
     assert refused.value.field == field
     assert isinstance(refused.value, ValueError)

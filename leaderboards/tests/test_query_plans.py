@@ -28,13 +28,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
-from leaderboards.management.commands.generate_bench_data import (
+from demo.management.commands.generate_bench_data import (
     GOLFER_USERNAME_PREFIX,
     STORE_SLUG_PREFIX,
     BenchDataSummary,
     bench_data_delete,
     bench_data_load,
 )
+from leaderboards.boards import BoardSpec
 from leaderboards.selectors import leaderboard
 from retailers.models import Retailer
 from shots.selectors import shots_for_golfer
@@ -58,22 +59,26 @@ def bench_data(django_db_setup, django_db_blocker) -> Iterator[BenchDataSummary]
 
 @pytest.fixture
 def busiest_store(bench_data, db) -> Retailer:
-    return (
+    busiest = (
         Retailer.objects.filter(slug__startswith=STORE_SLUG_PREFIX)
         .annotate(shot_count=Count("shots"))
         .order_by("-shot_count")
         .first()
     )
+    assert busiest is not None
+    return busiest
 
 
 @pytest.fixture
 def busiest_golfer(bench_data, db) -> User:
-    return (
+    busiest = (
         User.objects.filter(username__startswith=GOLFER_USERNAME_PREFIX)
         .annotate(shot_count=Count("shots"))
         .order_by("-shot_count")
         .first()
     )
+    assert busiest is not None
+    return busiest
 
 
 def _last_sunday_evening(zone_name: str) -> datetime:
@@ -129,14 +134,10 @@ def _indexes_used(nodes: list[dict]) -> set[str]:
 def test_a_stores_weekly_board_reads_its_partial_index_not_the_table(
     busiest_store, club, metric, expected_index
 ):
+    week = BoardSpec(retailer=busiest_store, club=club, metric=metric, period="week")
+    window = week.window(_last_sunday_evening(busiest_store.timezone))
     with CaptureQueriesContext(connection) as captured:
-        board = leaderboard(
-            retailer=busiest_store,
-            club=club,
-            metric=metric,
-            period="week",
-            now=_last_sunday_evening(busiest_store.timezone),
-        )
+        board = leaderboard(week, window)
     assert board.rows, "the generated week should have a board to rank"
 
     for nodes in _plans_of(captured.captured_queries):
@@ -145,14 +146,10 @@ def test_a_stores_weekly_board_reads_its_partial_index_not_the_table(
 
 
 def test_the_all_stores_board_for_a_club_reads_its_partial_index(bench_data, db):
+    month = BoardSpec(retailer=None, club="driver", metric="carry", period="month")
+    window = month.window(_last_sunday_evening("UTC"))
     with CaptureQueriesContext(connection) as captured:
-        leaderboard(
-            retailer=None,
-            club="driver",
-            metric="carry",
-            period="month",
-            now=_last_sunday_evening("UTC"),
-        )
+        leaderboard(month, window)
 
     plans = _plans_of(captured.captured_queries)
     assert all(_sequential_scans(nodes) == [] for nodes in plans)
@@ -161,7 +158,7 @@ def test_the_all_stores_board_for_a_club_reads_its_partial_index(bench_data, db)
 
 def test_personal_best_recompute_reads_the_golfers_shots_with_that_club(busiest_golfer):
     with CaptureQueriesContext(connection) as captured:
-        personal_bests_recompute(golfer=busiest_golfer, club="driver")
+        personal_bests_recompute(golfer_id=busiest_golfer.pk, club="driver")
 
     plans = _plans_of(captured.captured_queries)
     assert all(_sequential_scans(nodes) == [] for nodes in plans)

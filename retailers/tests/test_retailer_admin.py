@@ -37,7 +37,7 @@ def a_store(slug: str, **fields: object) -> Retailer:
     return store
 
 
-def test_the_store_list_shows_counts_in_a_bounded_number_of_queries(admin_client):
+def test_the_store_list_shows_counts_in_a_bounded_number_of_queries(admin_client, awkward_moment):
     a_store("fairway")
     with CaptureQueriesContext(connection) as few:
         assert admin_client.get(CHANGELIST).status_code == 200
@@ -51,7 +51,7 @@ def test_the_store_list_shows_counts_in_a_bounded_number_of_queries(admin_client
     assert (store.customers, store.staff, store.shots_this) == (3, 1, 3)
 
 
-def test_shots_are_counted_per_month(admin_client):
+def test_shots_are_counted_per_month(admin_client, awkward_moment):
     store = a_store("fairway")
     last_month = timezone.localdate().replace(day=1) - timedelta(days=3)
     person = golfer(username="old")

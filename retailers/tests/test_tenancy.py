@@ -4,7 +4,7 @@ from django.http import Http404
 
 from accounts.models import User
 from retailers.models import Membership, Retailer, Role
-from retailers.tenancy import is_staff_of, retailer_for_staff
+from retailers.tenancy import membership_for_staff, retailer_for_staff
 
 
 def member(store: Retailer, role: str = Role.STAFF) -> User:
@@ -36,8 +36,16 @@ def test_owner_only_pages_refuse_staff(store):
 
 def test_a_golfer_is_not_staff(store):
     golfer = User.objects.create_user("golfer", password="correct horse battery")
-    assert not is_staff_of(golfer, store)
-    assert is_staff_of(member(store), store)
+    with pytest.raises(Http404):
+        membership_for_staff(golfer, "fairway")
+    assert membership_for_staff(member(store), "fairway").retailer == store
+
+
+def test_a_retailer_falls_back_to_the_sites_zone_for_an_unknown_name(store, settings):
+    store.timezone = "Mars/Olympus_Mons"
+    assert str(store.zone) == settings.TIME_ZONE
+    store.timezone = "America/New_York"
+    assert str(store.zone) == "America/New_York"
 
 
 def test_a_store_turns_read_only_when_cancelled_or_past_due_beyond_the_grace(store):

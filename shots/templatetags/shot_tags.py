@@ -4,14 +4,21 @@ from typing import Any
 
 from django import template
 
+from retailers.units import shows_metric_units
 from shots.metrics import METRICS, METRICS_BY_NAME, format_value
 
 register = template.Library()
 
+# These tags are the one place a metric value becomes text on a page. A view
+# that draws a page for a store (the console, the kiosk) puts ``metric_units``
+# in the context; otherwise the viewer's own preference applies
+# (retailers/units.py has the rule).
+
 
 def _metric_units(context: template.Context) -> bool:
-    user = getattr(context.get("request"), "user", None)
-    return bool(user is not None and user.is_authenticated and user.uses_metric)
+    if "metric_units" in context:
+        return bool(context["metric_units"])
+    return shows_metric_units(viewer=getattr(context.get("request"), "user", None))
 
 
 @register.simple_tag(takes_context=True)
@@ -23,6 +30,12 @@ def metric_value(context: template.Context, metric_name: str, value: float | Non
 @register.simple_tag(takes_context=True)
 def metric_unit(context: template.Context, metric_name: str) -> str:
     return METRICS_BY_NAME[metric_name].unit(metric=_metric_units(context))
+
+
+@register.simple_tag(takes_context=True)
+def shot_headline(context: template.Context, shot: Any) -> str:
+    """A one-line summary such as ``Carry 152.0 yd · Ball speed 121.3 mph``."""
+    return shot.headline(metric_units=_metric_units(context))
 
 
 @register.simple_tag

@@ -13,9 +13,13 @@ import io
 import random
 from collections.abc import Callable
 from functools import cache
+from typing import TYPE_CHECKING
 
 import pillow_heif
 from PIL import ExifTags, Image, ImageCms, ImageDraw
+
+if TYPE_CHECKING:
+    from typing_extensions import Buffer
 
 pillow_heif.register_heif_opener()
 
@@ -146,7 +150,7 @@ class EndlessUpload(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray | memoryview) -> int:
+    def readinto(self, buffer: Buffer) -> int:
         view = memoryview(buffer).cast("B")
         view[:] = b"\x00" * len(view)
         if self.bytes_read == 0 and len(view) >= 3:

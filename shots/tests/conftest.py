@@ -43,7 +43,11 @@ def no_internet(monkeypatch) -> list[str]:
         return real_getaddrinfo(host, *args, **kwargs)
 
     def refuse(sock: socket.socket, address: object) -> None:
-        if sock.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address[0]):
+        if (
+            sock.family in (socket.AF_INET, socket.AF_INET6)
+            and isinstance(address, tuple)
+            and not _is_loopback(address[0])
+        ):
             outside.append(f"connect {address[0]}:{address[1]}")
             raise ConnectionRefusedError(f"no_internet: refused to connect to {address}")
 

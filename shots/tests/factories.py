@@ -9,7 +9,7 @@ from accounts.tests.factories import UserFactory
 from shots.models import Club, Shot, ShotSource, ShotStatus
 
 
-class ShotFactory(factory.django.DjangoModelFactory):
+class ShotFactory(factory.django.DjangoModelFactory[Shot]):
     """A confirmed, typed-in driver shot with plausible numbers.
 
     Saved directly, so personal bests are not recomputed; tests about

@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -62,8 +63,12 @@ def _font_path(file_name: str) -> Path | None:
     return None
 
 
+# Pillow's bundled font is a bitmap ImageFont when Pillow lacks FreeType.
+Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+
+
 @lru_cache(maxsize=128)
-def load_font(key: str, size: int) -> ImageFont.FreeTypeFont:
+def load_font(key: str, size: int) -> Font:
     if key == "default":
         return ImageFont.load_default(size=size)
     path = _font_path(_FONT_FILES[key])
@@ -541,7 +546,7 @@ def _roll_row(spec: ScreenSpec) -> _Shown:
     return _Shown("roll", label.upper() if spec.uppercase_labels else label, text, "")
 
 
-def _text_width(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont) -> float:
+def _text_width(draw: ImageDraw.ImageDraw, text: str, font: Font) -> float:
     return draw.textlength(text, font=font)
 
 
@@ -679,7 +684,7 @@ def _draw_table(
 
 
 def _perspective_coefficients(
-    source: list[tuple[float, float]], target: list[tuple[float, float]]
+    source: Sequence[tuple[float, float]], target: Sequence[tuple[float, float]]
 ) -> list[float]:
     """Coefficients for Image.transform(PERSPECTIVE) mapping ``target`` points back to ``source``."""
     rows = []

@@ -66,7 +66,7 @@ def make_shots(golfer: User, store: Retailer, count: int) -> None:
 @pytest.fixture
 def one_of_each(store, golfer) -> dict[str, object]:
     shot = make_shot(golfer, store)
-    personal_bests_recompute(golfer=golfer, club=shot.club)
+    personal_bests_recompute(golfer_id=golfer.pk, club=shot.club)
     return {
         "accounts_user": golfer,
         "retailers_retailer": store,
@@ -185,7 +185,7 @@ def test_other_changelists_do_not_grow_with_the_rows(admin_client, model, make):
             CustomerLink.objects.create(golfer=golfer, retailer=store)
             if make == "records":
                 make_shot(golfer, store)
-                personal_bests_recompute(golfer=golfer, club=Club.DRIVER)
+                personal_bests_recompute(golfer_id=golfer.pk, club=Club.DRIVER)
 
     def queries_for_page() -> int:
         with CaptureQueriesContext(connection) as queries:
@@ -208,7 +208,7 @@ def test_every_metric_has_a_place_on_the_shot_form():
 def test_correcting_a_shot_in_the_admin_rolls_the_personal_best_back(admin_client, store, golfer):
     misread = make_shot(golfer, store, carry=400.0, total=420.0)
     make_shot(golfer, store, carry=240.0, total=262.0)
-    personal_bests_recompute(golfer=golfer, club=Club.DRIVER)
+    personal_bests_recompute(golfer_id=golfer.pk, club=Club.DRIVER)
     url = reverse("admin:shots_shot_change", args=[misread.pk])
     data = admin_client.get(url).context["adminform"].form.initial
     form = {
@@ -266,7 +266,7 @@ def test_the_shot_form_rejects_a_value_outside_its_hard_range(admin_client, stor
 def test_deleting_a_shot_in_the_admin_rolls_the_personal_best_back(admin_client, store, golfer):
     record_shot = make_shot(golfer, store, carry=260.0, total=280.0)
     make_shot(golfer, store, carry=240.0, total=262.0)
-    personal_bests_recompute(golfer=golfer, club=Club.DRIVER)
+    personal_bests_recompute(golfer_id=golfer.pk, club=Club.DRIVER)
 
     response = admin_client.post(
         reverse("admin:shots_shot_delete", args=[record_shot.pk]), {"post": "yes"}
@@ -281,7 +281,7 @@ def test_the_bulk_delete_action_rolls_personal_bests_back(admin_client, store, g
     best = make_shot(golfer, store, carry=260.0, total=280.0)
     second = make_shot(golfer, store, carry=250.0, total=270.0)
     make_shot(golfer, store, carry=230.0, total=250.0)
-    personal_bests_recompute(golfer=golfer, club=Club.DRIVER)
+    personal_bests_recompute(golfer_id=golfer.pk, club=Club.DRIVER)
 
     response = admin_client.post(
         reverse("admin:shots_shot_changelist"),

@@ -385,7 +385,7 @@ def test_confirming_from_the_queue_confirms_and_sets_personal_bests(admin_client
     record = PersonalBest.objects.get(golfer=golfer, club=Club.DRIVER, metric="carry")
     assert (record.value, record.shot_id) == (251.0, shot.pk)
     shown = [str(message) for message in response.context["messages"]]
-    assert f"Shot #{no_club.pk}: Choose the club before confirming this shot." in shown
+    assert f"Shot #{no_club.pk}: Choose the club (correct the shot) before you confirm it." in shown
     assert "Confirmed 1 shot; they now count." in shown
 
 

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import Message
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import boto3
@@ -90,7 +91,7 @@ def s3_endpoint(tmp_path_factory) -> Iterator[str]:
 @dataclass
 class Bucket:
     name: str
-    client: object  # boto3's S3 client
+    client: Any  # boto3's S3 client; boto3 has no type information
 
     def keys(self) -> list[str]:
         listing = self.client.list_objects_v2(Bucket=self.name)
@@ -148,12 +149,12 @@ def world(db) -> World:
     other_store = Retailer.objects.create(
         name="Tee Time", slug="teetime", plan_status=PlanStatus.ACTIVE
     )
-    staff = UserFactory()
-    other_staff = UserFactory()
+    staff = UserFactory.create()
+    other_staff = UserFactory.create()
     Membership.objects.create(user=staff, retailer=store, role=Role.STAFF)
     Membership.objects.create(user=other_staff, retailer=other_store, role=Role.OWNER)
-    golfer = UserFactory()
-    other_golfer = UserFactory()
+    golfer = UserFactory.create()
+    other_golfer = UserFactory.create()
     CustomerLink.objects.create(golfer=golfer, retailer=store)
     CustomerLink.objects.create(golfer=other_golfer, retailer=other_store)
     return World(store, staff, other_staff, golfer, other_golfer)

@@ -102,7 +102,7 @@ def test_shots_that_do_not_count_never_hold_a_record(golfer):
     pending = add(golfer, carry=270)
     Shot.objects.filter(pk=pending.pk).update(status=ShotStatus.NEEDS_REVIEW)
 
-    services.personal_bests_recompute(golfer=golfer, club="driver")
+    services.personal_bests_recompute(golfer_id=golfer.pk, club="driver")
 
     assert record(golfer, "driver", "carry").value == 220
 

@@ -1,0 +1,128 @@
+"""CSV exports of a store's shots and customers, streamed row by row.
+
+Columns carry canonical units in their names (``carry_yd``, ``ball_speed_mph``)
+whatever the store's display units, so a spreadsheet never has to guess.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from console import selectors
+from retailers.models import Retailer
+from shots.metrics import METRICS
+
+CHUNK_SIZE = 2000
+# Spreadsheets run a cell starting with these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ASCII_UNITS = {"°": "deg"}
+
+
+def metric_column(name: str, unit: str) -> str:
+    unit = ASCII_UNITS.get(unit, unit)
+    return f"{name}_{unit}" if unit else name
+
+
+SHOT_COLUMNS = [
+    "shot_id",
+    "hit_at",
+    "golfer_id",
+    "golfer_username",
+    "golfer_name",
+    "club",
+    "status",
+    "source",
+    "counted",
+    "verified_at",
+    "excluded",
+    "exclusion_reason",
+    *(metric_column(metric.name, metric.unit(metric=False)) for metric in METRICS),
+]
+
+CUSTOMER_COLUMNS = [
+    "golfer_id",
+    "username",
+    "display_name",
+    "board_name",
+    "leaderboard_consent",
+    "marketing_consent",
+    "email",
+    "joined_at",
+    "joined_via",
+    "shots_here",
+    "last_shot_here",
+]
+
+
+def escape_cell(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe.
+
+    Numbers are left alone: a negative launch direction is data, not a formula.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back, for streaming csv.writer."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_lines(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(header)
+    for row in rows:
+        yield writer.writerow([escape_cell(value) for value in row])
+
+
+def _local(moment: datetime | None, retailer: Retailer) -> str:
+    if moment is None:
+        return ""
+    return timezone.localtime(moment, retailer.zone).isoformat()
+
+
+def shot_rows(retailer: Retailer) -> Iterator[list[Any]]:
+    shots = selectors.shots_at_store(retailer).order_by("hit_at", "id")
+    for shot in shots.iterator(chunk_size=CHUNK_SIZE):
+        yield [
+            shot.pk,
+            _local(shot.hit_at, retailer),
+            shot.golfer_id,
+            shot.golfer.username,
+            shot.golfer.display_name,
+            shot.club,
+            shot.status,
+            shot.source,
+            "yes" if shot.is_counted else "no",
+            _local(shot.verified_at, retailer),
+            "yes" if shot.is_excluded else "no",
+            shot.exclusion_reason,
+            *("" if value is None else value for value in shot.metric_values().values()),
+        ]
+
+
+def customer_rows(retailer: Retailer) -> Iterator[list[Any]]:
+    links = selectors.customers_search(retailer).order_by("joined_at", "id")
+    for link in links.iterator(chunk_size=CHUNK_SIZE):
+        yield [
+            link.golfer_id,
+            link.golfer.username,
+            link.golfer.display_name,
+            link.leaderboard_name,
+            "yes" if link.leaderboard_consent else "no",
+            "yes" if link.marketing_consent else "no",
+            # The address is the golfer's private data unless they agreed to store e-mail.
+            link.golfer.email if link.marketing_consent else "",
+            _local(link.joined_at, retailer),
+            link.joined_via,
+            link.shots_here,
+            _local(link.last_shot_here, retailer),
+        ]

@@ -1,0 +1,400 @@
+"""The store console at /console/<store>/: dashboard, customers, verification,
+shots on behalf of customers, settings and CSV exports.
+
+Every view gets its store from ``retailers.tenancy.retailer_for_staff`` (404
+for anyone not on the store's staff) and every shot or golfer through
+``console.selectors``, which only ever look inside that store. Dates show on
+the store's clock.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from analytics.forms import AnalyticsPeriodForm
+from analytics.presenters import analytics_page_body
+from console import exports, selectors
+from console.access import ConsoleRequest, console_view
+from console.forms import (
+    CustomerChoiceForm,
+    CustomerSearchForm,
+    ExcludeForm,
+    IncludeForm,
+    StoreSettingsForm,
+)
+from retailers.models import Retailer, Role
+from retailers.services import retailer_settings_update
+from retailers.units import shows_metric_units
+from shots import services as shot_services
+from shots.forms import PhotoUploadForm, ShotForm
+from shots.images import ImageRejected, check_request_size
+from shots.metrics import METRICS_BY_NAME, RECORD_METRICS
+from shots.models import Shot
+from shots.photos import photo_response
+
+SHOTS_PER_PAGE = 25
+CUSTOMERS_PER_PAGE = 50
+REVIEWS_PER_PAGE = 50
+
+
+def _console(
+    request: ConsoleRequest, store: Retailer, template: str, context: dict, **kw: Any
+) -> HttpResponse:
+    # The console is the store's screen: its numbers are in the store's units,
+    # whoever looks (the shot_tags template tags read ``metric_units``).
+    context = {
+        "store": store,
+        "is_owner": request.membership.role == Role.OWNER,
+        "metric_units": _uses_metric(store),
+        **context,
+    }
+    return render(request, template, context, **kw)
+
+
+def _uses_metric(store: Retailer) -> bool:
+    return shows_metric_units(store=store)
+
+
+# --- Dashboard and customers ---------------------------------------------------
+
+
+@console_view()
+@require_GET
+def dashboard(request: ConsoleRequest, store: Retailer) -> HttpResponse:
+    return _console(
+        request,
+        store,
+        "console/dashboard.html",
+        {"dashboard": selectors.store_dashboard(store)},
+    )
+
+
+@console_view()
+@require_GET
+def customer_list(request: ConsoleRequest, store: Retailer) -> HttpResponse:
+    form = CustomerSearchForm(request.GET or None)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    page = Paginator(selectors.customers_search(store, query), CUSTOMERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return _console(
+        request,
+        store,
+        "console/customers.html",
+        {"form": form, "page": page, "query": query},
+    )
+
+
+@console_view()
+@require_GET
+def customer_detail(request: ConsoleRequest, store: Retailer, golfer_id: int) -> HttpResponse:
+    link = selectors.customer_link(store, golfer_id)
+    shots = selectors.shots_at_store(store).filter(golfer=link.golfer)
+    page = Paginator(shots, SHOTS_PER_PAGE).get_page(request.GET.get("page"))
+    bag = selectors.bag_at_store(store, link.golfer)
+    for row in bag:
+        # (metric, value) pairs for the {% metric_value %} tag; None shows "—".
+        row.best_values = [
+            (name, getattr(best, name) if (best := row.bests.get(name)) else None)
+            for name in RECORD_METRICS
+        ]
+    return _console(
+        request,
+        store,
+        "console/customer.html",
+        {
+            "link": link,
+            "customer": link.golfer,
+            "page": page,
+            "bag": bag,
+            "best_labels": [METRICS_BY_NAME[name].label for name in RECORD_METRICS],
+        },
+    )
+
+
+@console_view()
+@require_GET
+def customer_game(request: ConsoleRequest, store: Retailer, golfer_id: int) -> HttpResponse:
+    """The customer's "My game" analytics, from shots hit at this store only."""
+    link = selectors.customer_link(store, golfer_id)
+    form = AnalyticsPeriodForm(request.GET or None)
+    store_bests = {
+        row.club: best.carry
+        for row in selectors.bag_at_store(store, link.golfer)
+        if (best := row.bests.get("carry"))
+    }
+    body = analytics_page_body(
+        request,
+        golfer=link.golfer,
+        form=form,
+        metric_units=_uses_metric(store),
+        retailer=store,
+        bests=store_bests,
+    )
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return _console(
+        request,
+        store,
+        "console/customer_game.html",
+        {"link": link, "customer": link.golfer, "body": body},
+        status=status,
+    )
+
+
+# --- Recording a shot for a customer -------------------------------------------
+
+
+@console_view()
+@require_GET
+def record_pick(request: ConsoleRequest, store: Retailer) -> HttpResponse:
+    form = CustomerChoiceForm(request.GET or None, retailer=store)
+    if request.GET and form.is_valid():
+        return redirect("console:record", store.slug, form.cleaned_data["golfer"].golfer_id)
+    return _console(request, store, "console/record_pick.html", {"form": form})
+
+
+@console_view()
+@require_http_methods(["GET", "POST"])
+def record(request: ConsoleRequest, store: Retailer, golfer_id: int) -> HttpResponse:
+    customer = selectors.customer_link(store, golfer_id).golfer
+    metric_units = _uses_metric(store)
+    photo_form = PhotoUploadForm(golfer=customer)
+    photo_form.fields.pop("retailer", None)  # the shot is at this store, not the golfer's pick
+    values_form = ShotForm(metric_units=metric_units)
+    status = 200
+    if request.method == "POST" and request.POST.get("kind") == "photo":
+        try:
+            check_request_size(request.META.get("CONTENT_LENGTH"))
+        except ImageRejected as rejection:
+            messages.error(request, rejection.message)
+            return redirect("console:record", store.slug, golfer_id)
+        photo_form = PhotoUploadForm(request.POST, request.FILES, golfer=customer)
+        photo_form.fields.pop("retailer", None)
+        if photo_form.is_valid():
+            try:
+                shot, _created = shot_services.shot_create_from_photo(
+                    golfer=customer,
+                    photo=photo_form.shrunk_image(),
+                    club=photo_form.cleaned_data["club"],
+                    retailer=store,
+                    client_token=photo_form.cleaned_data["client_token"],
+                )
+            except shot_services.PhotoStorageUnavailable as outage:
+                photo_form.add_error(None, outage.message)
+                status = 503
+            else:
+                messages.success(request, "Photo received; it is being read now.")
+                return redirect("console:shot", store.slug, shot.pk)
+        else:
+            status = 400
+    elif request.method == "POST":
+        values_form = ShotForm(request.POST, metric_units=metric_units)
+        if values_form.is_valid():
+            shot, _created = shot_services.shot_create_manual(
+                golfer=customer,
+                club=values_form.cleaned_data["club"],
+                metrics=values_form.canonical_metrics(),
+                hit_at=values_form.cleaned_data["hit_at"],
+                retailer=store,
+                client_token=values_form.cleaned_data["client_token"],
+            )
+            messages.success(request, f"Shot saved for {customer.display_name or customer}.")
+            return redirect("console:customer", store.slug, customer.pk)
+        status = 400
+    return _console(
+        request,
+        store,
+        "console/record.html",
+        {
+            "customer": customer,
+            "photo_form": photo_form,
+            "form": values_form,
+            "metric_units": metric_units,
+        },
+        status=status,
+    )
+
+
+# --- Verification ----------------------------------------------------------------
+
+
+@console_view()
+@require_GET
+def verification_queue(request: ConsoleRequest, store: Retailer) -> HttpResponse:
+    page = Paginator(selectors.verification_queue(store), SHOTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return _console(
+        request,
+        store,
+        "console/queue.html",
+        {"page": page},
+    )
+
+
+@console_view()
+@require_GET
+def review_log(request: ConsoleRequest, store: Retailer) -> HttpResponse:
+    page = Paginator(selectors.reviews_at_store(store), REVIEWS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return _console(request, store, "console/audit.html", {"page": page})
+
+
+def _shot_page(
+    request: ConsoleRequest,
+    store: Retailer,
+    shot: Shot,
+    *,
+    correct_form: ShotForm | None = None,
+    exclude_form: ExcludeForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    metric_units = _uses_metric(store)
+    return _console(
+        request,
+        store,
+        "console/shot.html",
+        {
+            "shot": shot,
+            "correct_form": correct_form or ShotForm(metric_units=metric_units, shot=shot),
+            "exclude_form": exclude_form or ExcludeForm(),
+            "include_form": IncludeForm(),
+            "reviews": shot.reviews.select_related("staff"),
+        },
+        status=status,
+    )
+
+
+@console_view()
+@require_GET
+def shot_review(request: ConsoleRequest, store: Retailer, pk: int) -> HttpResponse:
+    return _shot_page(request, store, selectors.shot_at_store(store, pk))
+
+
+@console_view()
+@require_GET
+def shot_photo(request: ConsoleRequest, store: Retailer, pk: int) -> HttpResponseBase:
+    """The shot's photo for the store's staff; media is never served from a public URL."""
+    return photo_response(selectors.shot_at_store(store, pk))
+
+
+def _after_action(request: ConsoleRequest, store: Retailer, shot: Shot) -> HttpResponse:
+    # Back to the queue by default: the next shot waits there.
+    target = request.POST.get("next", "")
+    if target == "shot":
+        return redirect("console:shot", store.slug, shot.pk)
+    return redirect("console:queue", store.slug)
+
+
+@console_view()
+@require_POST
+def shot_verify(request: ConsoleRequest, store: Retailer, pk: int) -> HttpResponse:
+    shot = selectors.shot_at_store(store, pk)
+    try:
+        shot_services.shot_verify(shot=shot, staff=request.user)
+    except (ValidationError, shot_services.ShotBusy) as problem:
+        messages.error(request, _message(problem))
+        return redirect("console:shot", store.slug, shot.pk)
+    messages.success(request, f"Shot #{shot.pk} verified.")
+    return _after_action(request, store, shot)
+
+
+@console_view()
+@require_POST
+def shot_exclude(request: ConsoleRequest, store: Retailer, pk: int) -> HttpResponse:
+    shot = selectors.shot_at_store(store, pk)
+    form = ExcludeForm(request.POST)
+    if not form.is_valid():
+        return _shot_page(request, store, shot, exclude_form=form, status=400)
+    shot_services.shot_exclude(shot=shot, staff=request.user, reason=form.cleaned_data["reason"])
+    messages.success(request, f"Shot #{shot.pk} excluded from personal bests and boards.")
+    return _after_action(request, store, shot)
+
+
+@console_view()
+@require_POST
+def shot_include(request: ConsoleRequest, store: Retailer, pk: int) -> HttpResponse:
+    shot = selectors.shot_at_store(store, pk)
+    form = IncludeForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    shot_services.shot_include(shot=shot, staff=request.user, reason=reason)
+    messages.success(request, f"Shot #{shot.pk} counts again.")
+    return _after_action(request, store, shot)
+
+
+@console_view()
+@require_POST
+def shot_correct(request: ConsoleRequest, store: Retailer, pk: int) -> HttpResponse:
+    shot = selectors.shot_at_store(store, pk)
+    form = ShotForm(request.POST, metric_units=_uses_metric(store), shot=shot)
+    if not form.is_valid():
+        return _shot_page(request, store, shot, correct_form=form, status=400)
+    try:
+        shot_services.shot_correct_by_staff(
+            shot=shot,
+            staff=request.user,
+            club=form.cleaned_data["club"],
+            metrics=form.canonical_metrics(),
+            hit_at=form.cleaned_data["hit_at"],
+        )
+    except (ValidationError, shot_services.ShotBusy) as problem:
+        messages.error(request, _message(problem))
+        return redirect("console:shot", store.slug, shot.pk)
+    messages.success(request, f"Shot #{shot.pk} corrected and verified.")
+    return redirect("console:shot", store.slug, shot.pk)
+
+
+def _message(problem: Exception) -> str:
+    if isinstance(problem, ValidationError):
+        return " ".join(problem.messages)
+    return str(problem)
+
+
+# --- Settings and exports ------------------------------------------------------
+
+
+# What changes the boards: their rules, or the clock their "today" follows.
+
+
+@console_view(owner_only=True)
+@require_http_methods(["GET", "POST"])
+def store_settings(request: ConsoleRequest, store: Retailer) -> HttpResponse:
+    form = StoreSettingsForm(request.POST or None, instance=store)
+    if request.method == "POST" and form.is_valid():
+        retailer_settings_update(
+            retailer=store, **{name: form.cleaned_data[name] for name in form.changed_data}
+        )
+        messages.success(request, "Store settings saved.")
+        return redirect("console:settings", store.slug)
+    status = 400 if request.method == "POST" else 200
+    return _console(request, store, "console/settings.html", {"form": form}, status=status)
+
+
+def _csv_response(lines: Any, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@console_view()
+@require_GET
+def export_shots(request: ConsoleRequest, store: Retailer) -> StreamingHttpResponse:
+    lines = exports.csv_lines(exports.SHOT_COLUMNS, exports.shot_rows(store))
+    return _csv_response(lines, f"{store.slug}-shots-{timezone.localdate():%Y-%m-%d}.csv")
+
+
+@console_view()
+@require_GET
+def export_customers(request: ConsoleRequest, store: Retailer) -> StreamingHttpResponse:
+    lines = exports.csv_lines(exports.CUSTOMER_COLUMNS, exports.customer_rows(store))
+    return _csv_response(lines, f"{store.slug}-customers-{timezone.localdate():%Y-%m-%d}.csv")

@@ -1,0 +1,60 @@
+"""What a write makes stale: the version key of each cache scope, and the bumps.
+
+Two scopes are cached by version (golfshots/versioned_cache.py has the
+mechanics): a store's boards, with "all stores" as one more store, and a
+golfer's analytics. Their keys and bumps live here, below every app, so a
+write in shots/, retailers/ or accounts/ makes boards and analytics fresh
+without importing the apps that draw them.
+
+Bumps never raise: with Redis unreachable a bump is lost and the scope stays
+stale until its next bump or the cached outputs' TTL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from golfshots.versioned_cache import versions_bump
+
+ALL_STORES_BOARDS_VERSION_KEY = "lb:v:all"
+
+
+def boards_version_key(retailer_id: int | None) -> str:
+    """The version key of one store's boards; None is the all-stores boards."""
+    return ALL_STORES_BOARDS_VERSION_KEY if retailer_id is None else f"lb:v:{retailer_id}"
+
+
+def analytics_version_key(golfer_id: int) -> str:
+    return f"an:v:{golfer_id}"
+
+
+def board_versions_bump(*, retailer_ids: Iterable[int | None]) -> None:
+    """Make every cached board of these stores, and of all stores, stale.
+
+    None (a home-practice shot) is on no board.
+    """
+    store_ids = sorted({retailer_id for retailer_id in retailer_ids if retailer_id is not None})
+    if not store_ids:
+        return
+    versions_bump(
+        [*(boards_version_key(store_id) for store_id in store_ids), ALL_STORES_BOARDS_VERSION_KEY]
+    )
+
+
+def board_versions_bump_on_commit(*, retailer_ids: Iterable[int | None]) -> None:
+    """Bump once the write is committed, so the next read already sees it in the database."""
+    retailer_ids = list(retailer_ids)
+    transaction.on_commit(lambda: board_versions_bump(retailer_ids=retailer_ids))
+
+
+def analytics_versions_bump(*, golfer_ids: Iterable[int]) -> None:
+    """Make every cached analytics answer of these golfers stale."""
+    versions_bump(analytics_version_key(golfer_id) for golfer_id in sorted(set(golfer_ids)))
+
+
+def analytics_versions_bump_on_commit(*, golfer_ids: Iterable[int]) -> None:
+    """Bump once the write is committed, so the next read already sees it."""
+    golfer_ids = list(golfer_ids)
+    transaction.on_commit(lambda: analytics_versions_bump(golfer_ids=golfer_ids))

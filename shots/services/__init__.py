@@ -1,0 +1,53 @@
+"""Writes for shots, one module per workflow. Views, the API, tasks and admin call these.
+
+- ``records``: what follows any change to a counted shot (personal bests,
+  board and analytics versions), and the "can this shot count?" guard.
+- ``manual``: a golfer typing, correcting, confirming or deleting a shot.
+- ``uploads``: storing a photo as a shot and queueing its analysis.
+- ``pipeline``: the worker's analysis of a photo, and the sweeper's claim.
+- ``reviews``: store staff verifying, excluding and correcting shots.
+
+Everything is re-exported here, so ``from shots import services`` and
+``services.shot_verify(...)`` keep working whichever module a function is in.
+"""
+
+from shots.services.manual import shot_confirm, shot_create_manual, shot_delete, shot_update
+from shots.services.pipeline import AnalysisRun, shot_analyze, stuck_shots_reclaim
+from shots.services.records import (
+    ShotBusy,
+    ShotPlace,
+    counted_shot_changed,
+    personal_bests_recompute,
+    shot_can_count_check,
+)
+from shots.services.reviews import (
+    shot_correct_by_staff,
+    shot_exclude,
+    shot_include,
+    shot_verify,
+)
+from shots.services.uploads import PhotoStorageUnavailable, shot_create_from_photo
+from shots.tasks import analysis_enqueue, shots_requeue_stuck
+
+__all__ = [
+    "AnalysisRun",
+    "PhotoStorageUnavailable",
+    "ShotBusy",
+    "ShotPlace",
+    "analysis_enqueue",
+    "counted_shot_changed",
+    "personal_bests_recompute",
+    "shot_analyze",
+    "shot_can_count_check",
+    "shot_confirm",
+    "shot_correct_by_staff",
+    "shot_create_from_photo",
+    "shot_create_manual",
+    "shot_delete",
+    "shot_exclude",
+    "shot_include",
+    "shot_update",
+    "shot_verify",
+    "shots_requeue_stuck",
+    "stuck_shots_reclaim",
+]

@@ -1,0 +1,151 @@
+"""A golfer's own numbers: typing a shot in, correcting or confirming one, deleting one."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from golfshots import monitoring
+from retailers.models import Retailer
+from shots.metrics import METRIC_NAMES
+from shots.models import Club, Shot, ShotSource, ShotStatus
+from shots.services.records import ShotBusy, ShotPlace, counted_shot_changed, shot_can_count_check
+from shots.validation import check_values
+
+
+def _derive_smash(values: dict[str, float | None], flags: dict[str, list[str]]) -> None:
+    # Smash factor is defined as ball ÷ club speed; deriving it when both are
+    # known is arithmetic, not a guess, and it is flagged as derived.
+    ball, club_speed = values.get("ball_speed"), values.get("club_speed")
+    if values.get("smash_factor") is None and ball and club_speed:
+        smash = round(ball / club_speed, 2)
+        if 0.5 <= smash <= 1.6:
+            values["smash_factor"] = smash
+            flags.setdefault("smash_factor", []).append("derived")
+
+
+def _apply_values(shot: Shot, *, club: str, metrics: Mapping[str, float | None]) -> None:
+    unknown = set(metrics) - set(METRIC_NAMES)
+    if unknown:
+        raise ValidationError(f"Unknown metrics: {', '.join(sorted(unknown))}.")
+    if club not in Club.values:
+        raise ValidationError(f"Unknown club {club!r}.")
+    values = {name: metrics.get(name) for name in METRIC_NAMES}
+    flags: dict[str, list[str]] = {}
+    _derive_smash(values, flags)
+
+    checks = check_values(values, club=club)
+    if checks.rejected:
+        # Forms and serializers check hard ranges first; reaching this is a bug
+        # in the caller, so refuse rather than store an impossible number.
+        raise ValidationError(checks.rejected)
+    for name, _message in checks.warnings:
+        if name:
+            flags.setdefault(name, []).append("warned")
+
+    shot.club = club
+    for name, value in values.items():
+        setattr(shot, name, value)
+    shot.metric_flags = flags
+
+
+def shot_create_manual(
+    *,
+    golfer: User,
+    club: str,
+    metrics: Mapping[str, float | None],
+    hit_at: datetime | None = None,
+    retailer: Retailer | None = None,
+    source: str = ShotSource.MANUAL,
+    source_device: str = "",
+    client_token: str = "",
+) -> tuple[Shot, bool]:
+    """Record a shot whose numbers the golfer typed (or sent through the API).
+
+    The golfer vouches for typed numbers, so the shot is ``confirmed`` at once
+    and counts. Returns ``(shot, created)``: a repeated ``client_token`` gives
+    back the shot the first submit made instead of a duplicate.
+    """
+    if client_token:
+        existing = Shot.objects.filter(golfer=golfer, client_token=client_token).first()
+        if existing is not None:
+            return existing, False
+
+    shot = Shot(
+        golfer=golfer,
+        retailer=retailer,
+        hit_at=hit_at or timezone.now(),
+        source=source,
+        source_device=source_device,
+        status=ShotStatus.CONFIRMED,
+        client_token=client_token,
+    )
+    _apply_values(shot, club=club, metrics=metrics)
+    try:
+        with transaction.atomic():
+            shot.save()
+            counted_shot_changed(places=[ShotPlace.of(shot)])
+            transaction.on_commit(lambda: monitoring.observe_shot_recorded(source=source))
+    except IntegrityError:
+        # Two submits with one token raced past the check above.
+        existing = Shot.objects.filter(golfer=golfer, client_token=client_token).first()
+        if client_token and existing is not None:
+            return existing, False
+        raise
+    return shot, True
+
+
+def shot_update(
+    *,
+    shot: Shot,
+    club: str,
+    metrics: Mapping[str, float | None],
+    hit_at: datetime | None = None,
+) -> None:
+    """Correct (and so confirm) a shot's club, time or numbers; personal bests follow.
+
+    Refused while a photo is being analysed: the analyser would overwrite it.
+    """
+    if shot.is_pending:
+        raise ShotBusy(
+            "This shot's photo is still being read; correct it once analysis has finished."
+        )
+    before = ShotPlace.of(shot)
+    _apply_values(shot, club=club, metrics=metrics)
+    if hit_at is not None:
+        shot.hit_at = hit_at
+    # A golfer's correction is a confirmation: they have looked at the numbers.
+    shot.status = ShotStatus.CONFIRMED
+    shot.has_rejected_values = False
+    with transaction.atomic():
+        shot.save()
+        counted_shot_changed(places=[before, ShotPlace.of(shot)])
+
+
+def shot_delete(*, shot: Shot) -> None:
+    """Delete a shot and roll its personal bests back to the next best shot."""
+    with transaction.atomic():
+        image_name = shot.image.name if shot.image else ""
+        storage = shot.image.storage if shot.image else None
+        place = ShotPlace.of(shot)
+        shot.delete()
+        counted_shot_changed(places=[place])
+        if storage is not None and image_name:
+            # robust: the shot is gone once committed; an S3 hiccup is logged
+            # (an orphaned object) instead of failing a delete that succeeded.
+            transaction.on_commit(lambda: storage.delete(image_name), robust=True)
+
+
+def shot_confirm(*, shot: Shot) -> None:
+    """The golfer accepts the numbers as read; the shot now counts."""
+    shot_can_count_check(shot, action="confirm")
+    with transaction.atomic():
+        shot.status = ShotStatus.CONFIRMED
+        shot.has_rejected_values = False
+        shot.save(update_fields=["status", "has_rejected_values", "updated_at"])
+        counted_shot_changed(places=[ShotPlace.of(shot)])

@@ -1,0 +1,337 @@
+"""The analysis of a photo, run by the worker: claim, read, validate, store; and the sweeper's claim.
+
+Enqueueing lives next to the task in shots/tasks.py, which calls into here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from golfshots import monitoring
+from shots.analysis import get_analyser
+from shots.analysis.base import (
+    Analyser,
+    AnalyserError,
+    AnalysisOutput,
+    TransientAnalyserError,
+)
+from shots.metrics import METRIC_NAMES
+from shots.models import (
+    PENDING_STATUSES,
+    AnalysisOutcome,
+    Shot,
+    ShotAnalysis,
+    ShotStatus,
+)
+from shots.services.records import ShotPlace, counted_shot_changed
+from shots.validation import check_values
+
+logger = logging.getLogger(__name__)
+analysis_logger = logging.getLogger("golfshots.analysis")
+
+
+@dataclass(frozen=True)
+class AnalysisRun:
+    """What one run of the task did, so the task knows whether to retry."""
+
+    claimed: bool
+    outcome: str = ""
+    retry_after: float | None = None
+    analysis: ShotAnalysis | None = None
+
+
+def shot_analyze(*, shot_id: int, analyser: Analyser | None = None) -> AnalysisRun:
+    """Claim the shot, read its photo, validate and store the result.
+
+    The claim is one conditional UPDATE, so a task delivered twice analyses
+    once. Every attempt leaves a ShotAnalysis row. Nothing is deleted: after
+    the last attempt the shot waits for the golfer as ``needs_review``.
+    """
+    claimed = Shot.objects.filter(
+        pk=shot_id, status__in=(ShotStatus.RECEIVED, ShotStatus.QUEUED)
+    ).update(
+        status=ShotStatus.ANALYZING,
+        analysis_attempts=F("analysis_attempts") + 1,
+        updated_at=timezone.now(),
+    )
+    if not claimed:
+        return AnalysisRun(claimed=False)
+
+    shot = Shot.objects.select_related("golfer").get(pk=shot_id)
+    analyser = analyser or get_analyser()
+    started = time.monotonic()
+    try:
+        with shot.image.open("rb") as image_file:
+            image = image_file.read()
+        output = analyser.analyse(image)
+    except TransientAnalyserError as error:
+        run = _record_transient_failure(shot, analyser, error, started)
+    except AnalyserError as error:
+        run = _record_failure(shot, analyser, error, started, raw=error.raw)
+    except Exception as error:
+        # An analyser bug must not strand the shot in "analyzing".
+        logger.exception("Analyser %s crashed on shot %s", analyser.name, shot_id)
+        run = _record_failure(shot, analyser, error, started)
+    else:
+        run = _store_analysis_result(shot, analyser, output, started)
+    if run.analysis is not None:
+        _report_analysis(run.analysis)
+    return run
+
+
+def _report_analysis(analysis: ShotAnalysis) -> None:
+    """The attempt's metrics and its one log line, once its row is committed."""
+    monitoring.observe_analysis(
+        analyser=analysis.analyser,
+        outcome=analysis.outcome,
+        duration_seconds=analysis.duration_ms / 1000,
+        model=analysis.model,
+        tokens_in=analysis.tokens_in,
+        tokens_out=analysis.tokens_out,
+        cost=analysis.cost,
+    )
+    analysis_logger.info(
+        "analysis of shot %s: %s (%s, attempt %s, %s ms)",
+        analysis.shot_id,
+        analysis.outcome,
+        analysis.analyser,
+        analysis.attempt,
+        analysis.duration_ms,
+        extra={
+            "shot_id": analysis.shot_id,
+            "attempt": analysis.attempt,
+            "analyser": analysis.analyser,
+            "model": analysis.model,
+            "outcome": analysis.outcome,
+            "duration_ms": analysis.duration_ms,
+            "tokens_in": analysis.tokens_in,
+            "tokens_out": analysis.tokens_out,
+            "cost_usd": str(analysis.cost),
+            "error": analysis.error,
+        },
+    )
+
+
+def _claim_still_held(shot: Shot) -> bool:
+    """Lock the shot for the write that ends this attempt, if the attempt still owns it.
+
+    The analyser can take many seconds. Meanwhile the golfer may delete the
+    shot (and a plain save() would insert it again), or the sweeper may hand
+    it to a newer attempt; either way this attempt must write nothing.
+    """
+    return (
+        Shot.objects.select_for_update()
+        .filter(pk=shot.pk, status=ShotStatus.ANALYZING, analysis_attempts=shot.analysis_attempts)
+        .exists()
+    )
+
+
+def _record_failure(
+    shot: Shot, analyser: Analyser, error: Exception, started: float, *, raw: Any = None
+) -> AnalysisRun:
+    with transaction.atomic():
+        if not _claim_still_held(shot):
+            return AnalysisRun(claimed=False)
+        analysis = _record_analysis(
+            shot, analyser, started, outcome=AnalysisOutcome.FAILED, error=error, raw=raw
+        )
+        _set_status(shot, ShotStatus.FAILED)
+    return AnalysisRun(claimed=True, outcome=AnalysisOutcome.FAILED, analysis=analysis)
+
+
+def _store_analysis_result(
+    shot: Shot, analyser: Analyser, output: AnalysisOutput, started: float
+) -> AnalysisRun:
+    club = shot.club or (output.club or "")
+    values = {name: output.values.get(name) for name in METRIC_NAMES}
+    checks = check_values(values, club=club or "driver")
+    problems: list[dict[str, str]] = []
+    flags: dict[str, list[str]] = {}
+    for name, message in checks.rejected.items():
+        values[name] = None  # stored as null and flagged, never "fixed"
+        flags.setdefault(name, []).append("rejected")
+        problems.append({"metric": name, "message": f"{message} The value read was discarded."})
+    for name, message in checks.warnings:
+        if name:
+            flags.setdefault(name, []).append("warned")
+        problems.append({"metric": name, "message": message})
+    for name in output.estimated:
+        flags.setdefault(name, []).append("estimated")
+    if not club:
+        problems.append({"metric": "", "message": "Which club was this? The photo doesn't say."})
+    if all(value is None for value in values.values()) and not checks.rejected:
+        problems.append({"metric": "", "message": "No numbers could be read from the photo."})
+
+    outcome = AnalysisOutcome.NEEDS_REVIEW if problems else AnalysisOutcome.ANALYZED
+    with transaction.atomic():
+        if not _claim_still_held(shot):
+            return AnalysisRun(claimed=False)
+        shot.club = club
+        for name, value in values.items():
+            setattr(shot, name, value)
+        shot.metric_flags = flags
+        shot.has_rejected_values = bool(checks.rejected)
+        if output.device and not shot.source_device:
+            shot.source_device = output.device[: Shot._meta.get_field("source_device").max_length]
+        shot.status = ShotStatus(outcome.value)
+        shot.save()
+        analysis = _record_analysis(
+            shot,
+            analyser,
+            started,
+            outcome=outcome,
+            output=output,
+            values=values,
+            problems=problems,
+        )
+        if club:
+            counted_shot_changed(places=[ShotPlace.of(shot)])
+    return AnalysisRun(claimed=True, outcome=outcome, analysis=analysis)
+
+
+def _record_transient_failure(
+    shot: Shot, analyser: Analyser, error: TransientAnalyserError, started: float
+) -> AnalysisRun:
+    final = shot.analysis_attempts >= settings.ANALYSIS_MAX_ATTEMPTS
+    problems = []
+    if final:
+        problems.append(
+            {
+                "metric": "",
+                "message": "We couldn't read the photo automatically. Please type the numbers in.",
+            }
+        )
+    outcome = AnalysisOutcome.NEEDS_REVIEW if final else AnalysisOutcome.RETRY
+    with transaction.atomic():
+        if not _claim_still_held(shot):
+            return AnalysisRun(claimed=False)
+        analysis = _record_analysis(
+            shot, analyser, started, outcome=outcome, error=error, raw=error.raw, problems=problems
+        )
+        _set_status(shot, ShotStatus.NEEDS_REVIEW if final else ShotStatus.QUEUED)
+    if final:
+        return AnalysisRun(claimed=True, outcome=outcome, analysis=analysis)
+    return AnalysisRun(
+        claimed=True, outcome=outcome, retry_after=_backoff(shot, error), analysis=analysis
+    )
+
+
+def _backoff(shot: Shot, error: TransientAnalyserError) -> float:
+    if error.retry_after is not None:
+        return min(error.retry_after, settings.ANALYSIS_RETRY_MAX_SECONDS)
+    # Exponential backoff with full jitter, so a burst of 429s spreads out.
+    ceiling = settings.ANALYSIS_RETRY_BASE_SECONDS * 2 ** max(shot.analysis_attempts - 1, 0)
+    return random.uniform(0, min(ceiling, settings.ANALYSIS_RETRY_MAX_SECONDS))
+
+
+def _set_status(shot: Shot, status: str) -> None:
+    shot.status = status
+    shot.save(update_fields=["status", "updated_at"])
+
+
+def _record_analysis(
+    shot: Shot,
+    analyser: Analyser,
+    started: float,
+    *,
+    outcome: str,
+    output: AnalysisOutput | None = None,
+    error: BaseException | None = None,
+    raw: Any = None,
+    values: dict[str, float | None] | None = None,
+    problems: list[dict[str, str]] | None = None,
+) -> ShotAnalysis:
+    audit = output if output is not None else error
+    return ShotAnalysis.objects.create(
+        shot=shot,
+        attempt=shot.analysis_attempts,
+        analyser=analyser.name,
+        model=getattr(audit, "model", "") or "",
+        prompt_version=getattr(audit, "prompt_version", "") or "",
+        request_id=getattr(audit, "request_id", "") or "",
+        raw_output=_json_safe(output.raw if output is not None else raw),
+        values={k: v for k, v in (values or {}).items() if v is not None},
+        club_read=(output.club or "") if output is not None else "",
+        problems=problems or [],
+        tokens_in=getattr(audit, "tokens_in", 0) or 0,
+        tokens_out=getattr(audit, "tokens_out", 0) or 0,
+        cost=getattr(audit, "cost", None) or Decimal("0"),
+        duration_ms=int((time.monotonic() - started) * 1000),
+        error=f"{type(error).__name__}: {error}" if error is not None else "",
+        outcome=outcome,
+    )
+
+
+def _json_safe(raw: Any) -> Any:
+    if raw is None:
+        return None
+    try:
+        json.dumps(raw)
+    except (TypeError, ValueError):
+        return repr(raw)
+    return raw
+
+
+def stuck_shots_reclaim(*, stuck_for: timedelta | None = None) -> list[int]:
+    """Take back photos whose analysis stalled; give up on those out of attempts.
+
+    A worker killed mid-task leaves its shot in ``analyzing``; a broker outage
+    at upload leaves it ``received``. Returns the ids moved back to ``queued``
+    for the caller (shots.tasks.shots_requeue_stuck) to enqueue again.
+    """
+    # "is None", not "or": timedelta(0) is falsy, and "stuck for 0 s" (everything
+    # pending, e.g. after a broker outage) must not quietly become the default.
+    if stuck_for is None:
+        stuck_for = timedelta(seconds=settings.ANALYSIS_STUCK_AFTER_SECONDS)
+    cutoff = timezone.now() - stuck_for
+    stuck = list(
+        Shot.objects.filter(status__in=PENDING_STATUSES, updated_at__lt=cutoff).values_list(
+            "pk", "analysis_attempts"
+        )[:500]
+    )
+    reclaimed = []
+    for shot_id, attempts in stuck:
+        if attempts >= settings.ANALYSIS_MAX_ATTEMPTS:
+            _give_up_on(shot_id=shot_id, cutoff=cutoff)
+            continue
+        # Conditional, so a shot that moved on since we looked is left alone.
+        moved = Shot.objects.filter(
+            pk=shot_id, status__in=PENDING_STATUSES, updated_at__lt=cutoff
+        ).update(status=ShotStatus.QUEUED, updated_at=timezone.now())
+        if moved:
+            reclaimed.append(shot_id)
+    return reclaimed
+
+
+def _give_up_on(*, shot_id: int, cutoff: datetime) -> None:
+    with transaction.atomic():
+        moved = Shot.objects.filter(
+            pk=shot_id, status__in=PENDING_STATUSES, updated_at__lt=cutoff
+        ).update(status=ShotStatus.NEEDS_REVIEW, updated_at=timezone.now())
+        if moved:
+            shot = Shot.objects.get(pk=shot_id)
+            ShotAnalysis.objects.create(
+                shot=shot,
+                attempt=shot.analysis_attempts,
+                analyser="sweeper",
+                outcome=AnalysisOutcome.NEEDS_REVIEW,
+                error="Analysis did not finish after the last attempt.",
+                problems=[
+                    {
+                        "metric": "",
+                        "message": "We couldn't read the photo automatically. Please type the numbers in.",
+                    }
+                ],
+            )

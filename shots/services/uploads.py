@@ -1,0 +1,85 @@
+"""A photo arrives: store it as a ``received`` shot and hand it to the analysis worker."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import User
+from golfshots import monitoring
+from retailers.models import Retailer
+from shots.images import ShrunkImage
+from shots.models import Club, Shot, ShotSource, ShotStatus
+from shots.tasks import analysis_enqueue
+
+logger = logging.getLogger(__name__)
+
+
+class PhotoStorageUnavailable(Exception):
+    """The photo could not be stored (S3 or the disk failed); nothing was saved."""
+
+    message = "We couldn't store your photo just now. Nothing was saved; please send it again in a minute."
+
+
+def shot_create_from_photo(
+    *,
+    golfer: User,
+    photo: ShrunkImage,
+    club: str = "",
+    retailer: Retailer | None = None,
+    client_token: str = "",
+) -> tuple[Shot, bool]:
+    """Store a shrunk photo as a ``received`` shot and queue its analysis.
+
+    The same token, or the same original photo from the same golfer, gives
+    back the first shot instead of a second one. If the row cannot be saved
+    the stored file is removed again, so a rejected upload leaves nothing.
+    """
+    existing = _existing_photo_shot(golfer=golfer, photo=photo, client_token=client_token)
+    if existing is not None:
+        return existing, False
+    if club and club not in Club.values:
+        raise ValidationError(f"Unknown club {club!r}.")
+
+    shot = Shot(
+        golfer=golfer,
+        retailer=retailer,
+        club=club,
+        source=ShotSource.PHOTO,
+        status=ShotStatus.RECEIVED,
+        image_sha256=photo.sha256,
+        client_token=client_token,
+    )
+    stored = photo.as_django_file()
+    try:
+        shot.image.save(photo.name, stored, save=False)
+    except Exception as error:
+        # The bucket (or disk) refused or timed out: an outage, not a bad photo.
+        logger.warning("Could not store a photo for golfer %s", golfer.pk, exc_info=True)
+        raise PhotoStorageUnavailable(PhotoStorageUnavailable.message) from error
+    try:
+        with transaction.atomic():
+            shot.save()
+            shot_id = shot.pk
+            transaction.on_commit(lambda: analysis_enqueue(shot_id=shot_id))
+            transaction.on_commit(lambda: monitoring.observe_shot_recorded(source=ShotSource.PHOTO))
+    except BaseException:
+        if shot.image.name:  # always, once the save above succeeded
+            shot.image.storage.delete(shot.image.name)
+        existing = _existing_photo_shot(golfer=golfer, photo=photo, client_token=client_token)
+        if existing is not None:  # a double submit raced us to the unique constraint
+            return existing, False
+        raise
+    return shot, True
+
+
+def _existing_photo_shot(*, golfer: User, photo: ShrunkImage, client_token: str) -> Shot | None:
+    if client_token:
+        existing = Shot.objects.filter(golfer=golfer, client_token=client_token).first()
+        if existing is not None:
+            return existing
+    return (
+        Shot.objects.filter(golfer=golfer, image_sha256=photo.sha256).order_by("created_at").first()
+    )

@@ -67,6 +67,8 @@ test: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	$(BIN)/lint-imports
 
 fmt: install-dev
 	$(BIN)/ruff check --fix .
@@ -80,7 +82,7 @@ check-deploy: install
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf var .pytest_cache .ruff_cache test-results
+	rm -rf var .pytest_cache .ruff_cache .mypy_cache .import_linter_cache test-results
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
 
 install: $(RUNTIME_STAMP)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 
-from accounts.models import Handedness, Units, User, timezone_choices
+from accounts.models import Handedness, Units, User
 from accounts.services import known_timezones
+from accounts.timezones import canonical_zone_names, timezone_choices_grouped
 
 EMAIL_TAKEN_MESSAGE = (
     "An account with this email address already exists. "
@@ -18,10 +18,22 @@ EMAIL_TAKEN_MESSAGE = (
 )
 
 
-@functools.cache
-def _timezone_choices() -> list[tuple[str, str]]:
-    # timezone_choices() walks the tz database on disk; it cannot change while we run.
-    return timezone_choices()
+class TimezoneField(forms.ChoiceField):
+    """Offers the canonical zones, grouped by region; accepts any valid IANA name.
+
+    A zone stored before (or reported by a browser) that the short list leaves
+    out, e.g. "US/Eastern", stays valid and is offered as it is.
+    """
+
+    def valid_value(self, value: Any) -> bool:
+        return str(value) in known_timezones()
+
+
+def _timezone_choices_for(current: str) -> list[tuple[str, Any]]:
+    choices = timezone_choices_grouped()
+    if current and current != "UTC" and current not in canonical_zone_names():
+        choices.insert(0, (current, current.replace("_", " ")))
+    return choices
 
 
 def _email_taken(email: str, *, excluding: User | None = None) -> bool:
@@ -97,9 +109,8 @@ class AccountSettingsForm(forms.ModelForm):
     handedness = forms.ChoiceField(
         label="I play", choices=Handedness.choices, widget=forms.RadioSelect
     )
-    timezone = forms.ChoiceField(
+    timezone = TimezoneField(
         label="Time zone",
-        choices=_timezone_choices,
         help_text="Dates and times on your pages are shown in this zone.",
     )
 
@@ -107,6 +118,11 @@ class AccountSettingsForm(forms.ModelForm):
         model = User
         fields = ("display_name", "email", "units", "handedness", "timezone")
         widgets = {"display_name": forms.TextInput(attrs={"autocomplete": "nickname"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(TimezoneField, self.fields["timezone"])
+        field.choices = _timezone_choices_for(self.instance.timezone)
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"]

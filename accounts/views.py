@@ -28,7 +28,7 @@ def _safe_next_url(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("shots:list")
+        return redirect("home")
     next_url = _safe_next_url(request)
     form = SignUpForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
@@ -47,7 +47,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user)
             messages.success(request, f"Welcome to golfshots, {user.public_name}!")
-            return redirect(next_url or "shots:list")
+            # A new account is a golfer's: the golfer home (staff join later by invitation).
+            return redirect(next_url or "home")
     return render(request, "accounts/signup.html", {"form": form, "next": next_url})
 
 

@@ -19,7 +19,12 @@ from leaderboards.events import selectors as events
 from leaderboards.events import services
 from leaderboards.events.forms import EventForm
 from leaderboards.events.views import event_of_store
-from retailers.models import Retailer
+from retailers.models import Retailer, Role
+
+
+def _is_owner(request: ConsoleRequest) -> bool:
+    # The console nav shows owners their Staff and Settings links.
+    return request.membership.role == Role.OWNER
 
 
 def _form_values(form: EventForm) -> dict[str, Any]:
@@ -40,7 +45,11 @@ def event_list(request: ConsoleRequest, store: Retailer) -> HttpResponse:
     return render(
         request,
         "console/events.html",
-        {"store": store, "events_by_state": events.events_by_state(store)},
+        {
+            "store": store,
+            "is_owner": _is_owner(request),
+            "events_by_state": events.events_by_state(store),
+        },
     )
 
 
@@ -61,7 +70,7 @@ def event_new(request: ConsoleRequest, store: Retailer) -> HttpResponse:
     return render(
         request,
         "console/event_form.html",
-        {"store": store, "form": form, "event": None},
+        {"store": store, "is_owner": _is_owner(request), "form": form, "event": None},
         status=400 if form.errors else 200,
     )
 
@@ -85,6 +94,7 @@ def event_edit(request: ConsoleRequest, store: Retailer, pk: int) -> HttpRespons
         "console/event_form.html",
         {
             "store": store,
+            "is_owner": _is_owner(request),
             "form": form,
             "event": event,
             "event_name": saved_name,

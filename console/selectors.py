@@ -6,21 +6,57 @@ shots are only those hit at the store, golfers only the store's customers.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.db.models import Count, F, Max, Q, QuerySet, Window
-from django.db.models.functions import RowNumber
+from django.db import models
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Cast, RowNumber
+from django.db.models.lookups import GreaterThan
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
-from leaderboards.events.selectors import in_state
-from leaderboards.models import Event, EventState
+from leaderboards.boards import BoardSpec
+from leaderboards.events.selectors import active_events_for, cached_event_board, in_state
+from leaderboards.models import Event, EventEntry, EventState
+from leaderboards.selectors import leaderboard
+from leaderboards.views import STORE_BOARDS
 from retailers.models import CustomerLink, Retailer
-from shots.metrics import RECORD_METRICS
-from shots.models import CLUB_ORDER, COUNTED, Club, Shot, ShotReview, ShotStatus
+from shots.metrics import METRICS_BY_NAME, RECORD_METRICS
+from shots.models import (
+    CLUB_ORDER,
+    COUNTED,
+    AnalysisOutcome,
+    Club,
+    Shot,
+    ShotAnalysis,
+    ShotReview,
+    ShotSource,
+    ShotStatus,
+    ShotTrust,
+    record_value_present,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -34,6 +70,11 @@ AWAITING_VERIFICATION = Q(verified_at__isnull=True) & (
 
 def shots_at_store(retailer: Retailer) -> QuerySet[Shot]:
     return Shot.objects.filter(retailer=retailer).select_related("golfer")
+
+
+def shots_awaiting_verification(retailer: Retailer) -> QuerySet[Shot]:
+    """Every shot at the store that staff could still verify, with a reason or not."""
+    return shots_at_store(retailer).filter(AWAITING_VERIFICATION)
 
 
 def shot_at_store(retailer: Retailer, pk: int) -> Shot:
@@ -73,20 +114,396 @@ def customers_search(
     return links.order_by("-joined_at", "-id")
 
 
-def verification_queue(retailer: Retailer) -> QuerySet[Shot]:
-    """Unverified shots at the store: those needing review first, then newest first."""
-    needs_review_first = Q(status=ShotStatus.NEEDS_REVIEW)
-    return (
+# --- The verification queue ---------------------------------------------------------
+
+# The top of a board the queue guards: as many rows as the store page and the kiosk show.
+QUEUE_TOP_N = 10
+# Outliers against the golfer's own history at the store (see ``verification_queue``).
+OUTLIER_METRICS: tuple[str, ...] = ("carry", "ball_speed")
+OUTLIER_MIN_HISTORY = 5
+OUTLIER_SPREADS = 3.0
+OUTLIER_SHARE = 0.15
+HAND_TYPED_SOURCES = (ShotSource.MANUAL, ShotSource.API)
+
+
+class QueueReason(models.TextChoices):
+    """Why a shot needs a staff decision, riskiest first (``verification_queue`` says why)."""
+
+    TYPED = "typed", "Typed in, would rank"
+    WOULD_RANK = "would_rank", f"Would enter a top {QUEUE_TOP_N}"
+    EDITED = "edited", "Edited after reading"
+    OUTLIER = "outlier", "Unusual for the golfer"
+    WARNED = "warned", "Analyser warning"
+
+
+# Powers of two, in QueueReason's order: ordering by their sum orders by the
+# riskiest reason a shot has, then by its next one, and so on.
+RISK_WEIGHTS: dict[str, int] = {
+    QueueReason.TYPED: 32,
+    QueueReason.WOULD_RANK: 16,
+    QueueReason.EDITED: 8,
+    QueueReason.OUTLIER: 4,
+    QueueReason.WARNED: 2,
+}
+
+
+@dataclass(frozen=True)
+class QueueBoard:
+    """A board the queue guards: a current store board or a running event's."""
+
+    key: str  # the annotation that is true for a shot that would enter its top N
+    title: str
+    event: Event | None
+    qualifies: Q  # the unverified shots that could stand on it once verified
+    enters: Q  # ... and would be in its top N
+
+
+@dataclass(frozen=True)
+class ReasonValue:
+    """A number behind a reason: the shot's value and what it is compared with."""
+
+    metric: str
+    value: float | None
+    compared: float | None  # the value read from the photo, or the golfer's usual
+
+
+@dataclass(frozen=True)
+class ShotReason:
+    code: str
+    label: str
+    boards: tuple[str, ...] = ()  # would rank: the boards' titles
+    values: tuple[ReasonValue, ...] = ()  # edited, outlier
+    flagged: tuple[str, ...] = ()  # warned: labels of the metrics flagged
+    needs_review: bool = False  # warned: the golfer has not confirmed the reading yet
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    shot: Shot
+    reasons: list[ShotReason]
+
+
+@dataclass
+class VerificationQueue:
+    """The store's shots that need a staff decision, and the boards they were checked against.
+
+    ``shots`` is a lazy, ordered queryset (paginate it); ``items`` explains a page of it.
+    """
+
+    retailer: Retailer
+    boards: list[QueueBoard]
+    shots: QuerySet[Shot]
+    # Every shot staff could still verify, and each reason as a condition on them.
+    candidates: QuerySet[Shot]
+    conditions: dict[str, Q]
+
+    @property
+    def events(self) -> list[Event]:
+        """The running events whose boards the queue guards, ending soonest first."""
+        return [board.event for board in self.boards if board.event is not None]
+
+    def narrowed(self, *, reason: str = "", event: Event | None = None) -> QuerySet[Shot]:
+        """The queue's shots with this reason (a ``QueueReason``) that could count in ``event``."""
+        shots = self.shots
+        if reason:
+            shots = shots.filter(self.conditions[QueueReason(reason)])
+        if event is not None:
+            board = next((b for b in self.boards if b.event == event), None)
+            shots = shots.filter(board.qualifies) if board is not None else shots.none()
+        return shots
+
+    def items(self, shots: Iterable[Shot]) -> list[QueueItem]:
+        """Each shot of ``shots`` (a page of ``self.shots``) with its reasons. Two queries.
+
+        The reasons are worked out again for these rows alone, which is cheap
+        for a page and keeps the queue's own query to the tests it needs.
+        """
+        ids = [shot.pk for shot in shots]
+        if not ids:
+            return []
+        explained = self.candidates.filter(pk__in=ids).annotate(
+            **{
+                f"reason_{code}": ExpressionWrapper(condition, BooleanField())
+                for code, condition in self.conditions.items()
+            },
+            **{board.key: ExpressionWrapper(board.enters, BooleanField()) for board in self.boards},
+            **{
+                f"{name}_outlier": ExpressionWrapper(_outlier(self.retailer, name), BooleanField())
+                for name in OUTLIER_METRICS
+            },
+            **{f"{name}_usual": _usual(self.retailer, name) for name in OUTLIER_METRICS},
+        )
+        by_id = {shot.pk: shot for shot in explained}
+        shots = [by_id[pk] for pk in ids if pk in by_id]
+        edited_ids = [shot.pk for shot in shots if _annotated(shot, "reason_edited")]
+        readings: dict[int, dict] = {}
+        if edited_ids:
+            for shot_id, values in (
+                ShotAnalysis.objects.filter(
+                    shot_id__in=edited_ids,
+                    outcome__in=(AnalysisOutcome.ANALYZED, AnalysisOutcome.NEEDS_REVIEW),
+                )
+                .order_by("shot_id", "-created_at", "-id")
+                .values_list("shot_id", "values")
+            ):
+                readings.setdefault(shot_id, values)  # the latest reading of each shot
+        return [QueueItem(shot, self._reasons(shot, readings.get(shot.pk, {}))) for shot in shots]
+
+    def _reasons(self, shot: Shot, read: dict) -> list[ShotReason]:
+        reasons = []
+        if _annotated(shot, "reason_typed"):
+            reasons.append(ShotReason(QueueReason.TYPED, QueueReason.TYPED.label))
+        if _annotated(shot, "reason_would_rank"):
+            titles = tuple(board.title for board in self.boards if _annotated(shot, board.key))
+            reasons.append(
+                ShotReason(QueueReason.WOULD_RANK, QueueReason.WOULD_RANK.label, boards=titles)
+            )
+        if _annotated(shot, "reason_edited"):
+            edited = [name for name in METRICS_BY_NAME if "edited" in shot.flags_for(name)]
+            values = tuple(
+                ReasonValue(name, getattr(shot, name), read.get(name)) for name in edited
+            )
+            reasons.append(ShotReason(QueueReason.EDITED, QueueReason.EDITED.label, values=values))
+        if _annotated(shot, "reason_outlier"):
+            values = tuple(
+                ReasonValue(name, getattr(shot, name), getattr(shot, f"{name}_usual"))
+                for name in OUTLIER_METRICS
+                if _annotated(shot, f"{name}_outlier")
+            )
+            reasons.append(
+                ShotReason(QueueReason.OUTLIER, QueueReason.OUTLIER.label, values=values)
+            )
+        if _annotated(shot, "reason_warned"):
+            flagged = tuple(
+                METRICS_BY_NAME[name].label
+                for name in METRICS_BY_NAME
+                if {"warned", "rejected"} & set(shot.flags_for(name))
+            )
+            reasons.append(
+                ShotReason(
+                    QueueReason.WARNED,
+                    QueueReason.WARNED.label,
+                    flagged=flagged,
+                    needs_review=shot.status == ShotStatus.NEEDS_REVIEW,
+                )
+            )
+        return reasons
+
+
+def _annotated(shot: Shot, name: str) -> bool:
+    # The queue's annotations; False on a shot that did not come from it.
+    return bool(getattr(shot, name, False))
+
+
+def verification_queue(retailer: Retailer, *, now: datetime | None = None) -> VerificationQueue:
+    """The shots at the store that need a staff decision, riskiest first.
+
+    A shot is a candidate when nobody on the staff has vouched for it (not
+    verified, not recorded by staff, not excluded) and it counts or would once
+    checked (``AWAITING_VERIFICATION``). It is in the queue only with at least
+    one reason, and the reasons set the order, riskiest first:
+
+    1. **typed, would rank**: numbers typed by hand (``trust`` typed, source
+       manual or API) that would enter a top N. Nothing stands behind them,
+       and verifying puts them in front of every customer and any prize.
+    2. **would rank**: it would enter the top ``QUEUE_TOP_N`` of one of the
+       store's current boards (``leaderboards.views.STORE_BOARDS``) or of a
+       running event's board, or stands there now unchecked. Judged against
+       the board as it ranks today: it beats the Nth row (or the board has
+       room), and it beats the golfer's own row if they have one. Boards are
+       public and events have prizes; everything below touches the golfer's
+       own numbers first.
+    3. **edited**: a photo whose numbers the golfer changed from what the
+       analyser read (the ``edited`` flag, ``shots.trust``); the read value
+       is shown beside the edited one.
+    4. **outlier**: a carry or ball speed far above the golfer's usual with
+       that club at this store: above the mean of their earlier counted
+       shots by more than 3 standard deviations *and* by more than 15 % (at
+       least 5 earlier shots). Either bar alone flags too much: 3 SD of a
+       steady golfer is a few yards, and 15 % of a wild one is inside their
+       spread. Only this store's shots: the console never reads a golfer's
+       home practice or another store.
+    5. **warned**: the analyser flagged a value (``warned``/``rejected``) or
+       the shot waits for the golfer's review. Such a shot counts nowhere
+       until someone confirms it, so it is the least urgent.
+
+    Within one set of reasons, newest first. The boards cost one query each
+    (events two, from the boards' cache when warm) and the queue itself is
+    one query with correlated subqueries, whatever its length;
+    ``VerificationQueue.narrowed`` filters it by reason and event.
+    """
+    now = now or timezone.now()
+    boards = _store_queue_boards(retailer, now) + _event_queue_boards(retailer, now)
+    would_rank = Q(*[board.enters for board in boards], _connector=Q.OR)
+    conditions: dict[str, Q] = {
+        QueueReason.TYPED: would_rank & Q(trust=ShotTrust.TYPED, source__in=HAND_TYPED_SOURCES),
+        QueueReason.WOULD_RANK: would_rank,
+        # The flags as JSON text, searched for a quoted flag: portable to SQLite.
+        QueueReason.EDITED: Q(source=ShotSource.PHOTO, flags_text__contains='"edited"'),
+        QueueReason.OUTLIER: Q(
+            *[_outlier(retailer, name) for name in OUTLIER_METRICS], _connector=Q.OR
+        ),
+        QueueReason.WARNED: Q(status=ShotStatus.NEEDS_REVIEW)
+        | Q(flags_text__contains='"warned"')
+        | Q(flags_text__contains='"rejected"'),
+    }
+    candidates = (
         shots_at_store(retailer)
         .filter(AWAITING_VERIFICATION)
-        .annotate(needs_review=needs_review_first)
-        .order_by(F("needs_review").desc(), "-hit_at", "-id")
+        .alias(flags_text=Cast("metric_flags", TextField()))
     )
+    # Cheap tests first, the history subqueries last: most candidates are
+    # settled (in or out) before an outlier test runs. The risk is computed
+    # for the few rows that pass.
+    needs_decision = (
+        conditions[QueueReason.WARNED]
+        | conditions[QueueReason.EDITED]
+        | would_rank
+        | conditions[QueueReason.OUTLIER]
+    )
+    risk = sum(
+        (
+            Case(When(conditions[code], then=Value(weight)), default=Value(0))
+            for code, weight in RISK_WEIGHTS.items()
+        ),
+        start=Value(0),
+    )
+    shots = candidates.filter(needs_decision).alias(risk=risk).order_by("-risk", "-hit_at", "-id")
+    return VerificationQueue(
+        retailer=retailer,
+        boards=boards,
+        shots=shots,
+        candidates=candidates,
+        conditions=conditions,
+    )
+
+
+def _earlier_at_store(retailer: Retailer, metric: str) -> QuerySet[Shot, Any]:
+    """The golfer's earlier counted shots with the shot's club here, grouped, if 5 or more."""
+    return (
+        Shot.objects.filter(
+            COUNTED,
+            retailer=retailer,
+            golfer=OuterRef("golfer"),
+            club=OuterRef("club"),
+            hit_at__lt=OuterRef("hit_at"),
+            **{f"{metric}__isnull": False},
+        )
+        .order_by()
+        .values("golfer")
+        .annotate(earlier=Count("id"))
+        .filter(earlier__gte=OUTLIER_MIN_HISTORY)
+    )
+
+
+def _outlier(retailer: Retailer, metric: str) -> Q:
+    """Above the golfer's usual by more than 3 SD and by more than 15 %.
+
+    The spread is the sample variance written out (mean of squares minus the
+    squared mean, times n / (n - 1)) and compared squared, instead of
+    StdDev: on SQLite, the embedded default, Django's STDDEV is a Python
+    aggregate that raises on the one-shot groups the HAVING would drop.
+    """
+    value = F(metric)
+    usual = _usual(retailer, metric)
+    earlier = Count("id") * Value(1.0)
+    variance = _earlier_at_store(retailer, metric).annotate(
+        variance=ExpressionWrapper(
+            (Avg(value * value) - Avg(metric) * Avg(metric)) * earlier / (earlier - Value(1.0)),
+            FloatField(),
+        )
+    )
+    above_by_share = GreaterThan(value, usual * Value(1 + OUTLIER_SHARE))
+    gap = ExpressionWrapper(value - usual, FloatField())
+    above_by_spread = GreaterThan(
+        gap * gap, Subquery(variance.values("variance")) * Value(OUTLIER_SPREADS**2)
+    )
+    return Q(above_by_share) & Q(above_by_spread)
+
+
+def _usual(retailer: Retailer, metric: str) -> Subquery:
+    return Subquery(_earlier_at_store(retailer, metric).annotate(usual=Avg(metric)).values("usual"))
+
+
+def _store_queue_boards(retailer: Retailer, now: datetime) -> list[QueueBoard]:
+    consents = Q(
+        Exists(
+            CustomerLink.objects.filter(
+                golfer=OuterRef("golfer"), retailer=retailer, leaderboard_consent=True
+            )
+        )
+    )
+    boards = []
+    for index, (metric, club, period) in enumerate(STORE_BOARDS):
+        spec = BoardSpec(retailer=retailer, club=club, metric=metric, period=period)
+        window = spec.window(now)
+        qualifies = consents & record_value_present(metric)
+        if club is not None:
+            qualifies &= Q(club=club)
+        if window.start is not None and window.end is not None:
+            qualifies &= Q(hit_at__gte=window.start, hit_at__lt=window.end)
+        rows = [
+            (row.golfer_id, row.shot_id, row.value)
+            for row in leaderboard(spec, window, limit=QUEUE_TOP_N).rows
+        ]
+        boards.append(
+            QueueBoard(
+                key=f"board_{index}",
+                title=spec.title,
+                event=None,
+                qualifies=qualifies,
+                enters=qualifies & _enters_top(metric, rows),
+            )
+        )
+    return boards
+
+
+def _event_queue_boards(retailer: Retailer, now: datetime) -> list[QueueBoard]:
+    boards = []
+    for event in active_events_for(retailer, now=now):
+        qualifies = (
+            Q(Exists(EventEntry.objects.filter(event=event, golfer=OuterRef("golfer"))))
+            & record_value_present(event.metric)
+            & Q(hit_at__gte=event.starts_at, hit_at__lt=event.ends_at)
+        )
+        if event.club:
+            qualifies &= Q(club=event.club)
+        rows = [
+            (row.golfer_id, row.shot_id, row.value)
+            for row in cached_event_board(event, limit=QUEUE_TOP_N)
+        ]
+        boards.append(
+            QueueBoard(
+                key=f"event_{event.pk}",
+                title=event.name,
+                event=event,
+                qualifies=qualifies,
+                enters=qualifies & _enters_top(event.metric, rows),
+            )
+        )
+    return boards
+
+
+def _enters_top(metric: str, rows: list[tuple[int, int, float]]) -> Q:
+    """Shots that would be in a board's top N, given its top N ``rows`` (golfer, shot, value).
+
+    One row per golfer: a shot enters by beating the Nth row (any shot, while
+    the board has room) unless its golfer is already there, in which case it
+    must beat the golfer's own row. A row's own shot is in already.
+    """
+    golfers = [golfer_id for golfer_id, _shot_id, _value in rows]
+    newcomer = Q(**{f"{metric}__gt": rows[-1][2]}) if len(rows) >= QUEUE_TOP_N else Q()
+    if golfers:
+        newcomer &= ~Q(golfer_id__in=golfers)
+    enters = newcomer
+    for golfer_id, shot_id, value in rows:
+        enters |= Q(pk=shot_id) | Q(golfer_id=golfer_id, **{f"{metric}__gt": value})
+    return enters
 
 
 def reviews_at_store(retailer: Retailer) -> QuerySet[ShotReview]:
     return ShotReview.objects.filter(shot__retailer=retailer).select_related(
-        "shot", "shot__golfer", "staff"
+        "shot", "shot__golfer", "shot__retailer", "staff"
     )
 
 
@@ -107,7 +524,6 @@ def store_dashboard(retailer: Retailer, *, now: datetime | None = None) -> Dashb
     shots = Shot.objects.filter(retailer=retailer).aggregate(
         today=Count("id", filter=Q(hit_at__gte=start_of_day)),
         week=Count("id", filter=Q(hit_at__gte=start_of_week)),
-        waiting=Count("id", filter=AWAITING_VERIFICATION),
     )
     return Dashboard(
         shots_today=shots["today"],
@@ -118,7 +534,8 @@ def store_dashboard(retailer: Retailer, *, now: datetime | None = None) -> Dashb
         active_events=in_state(
             Event.objects.filter(retailer=retailer), EventState.ACTIVE, now=local_now
         ).count(),
-        awaiting_verification=shots["waiting"],
+        # What the queue holds (shots needing a decision), not every unverified shot.
+        awaiting_verification=verification_queue(retailer, now=now).shots.count(),
     )
 
 

@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("console/<slug:slug>/record/", views.record_pick, name="record_pick"),
     path("console/<slug:slug>/verification/", views.verification_queue, name="queue"),
+    path("console/<slug:slug>/verification/verify/", views.queue_verify, name="queue_verify"),
     path("console/<slug:slug>/verification/log/", views.review_log, name="review_log"),
     path("console/<slug:slug>/shots/<int:pk>/", views.shot_review, name="shot"),
     path("console/<slug:slug>/shots/<int:pk>/photo/", views.shot_photo, name="shot_photo"),

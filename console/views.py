@@ -14,20 +14,25 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBase, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from analytics.forms import AnalyticsPeriodForm
 from analytics.presenters import analytics_page_body
 from console import exports, selectors
+from console import services as console_services
 from console.access import ConsoleRequest, console_view
 from console.forms import (
+    BulkVerifyForm,
     CustomerChoiceForm,
     CustomerSearchForm,
     ExcludeForm,
     IncludeForm,
+    QueueFilterForm,
+    StaffCorrectForm,
     StoreSettingsForm,
 )
 from retailers.models import Retailer, Role
@@ -39,6 +44,7 @@ from shots.images import ImageRejected, check_request_size
 from shots.metrics import METRICS_BY_NAME, RECORD_METRICS
 from shots.models import Shot
 from shots.photos import photo_response
+from shots.selectors import review_notes
 
 SHOTS_PER_PAGE = 25
 CUSTOMERS_PER_PAGE = 50
@@ -186,6 +192,7 @@ def record(request: ConsoleRequest, store: Retailer, golfer_id: int) -> HttpResp
                     club=photo_form.cleaned_data["club"],
                     retailer=store,
                     client_token=photo_form.cleaned_data["client_token"],
+                    recorded_by=request.user,
                 )
             except shot_services.PhotoStorageUnavailable as outage:
                 photo_form.add_error(None, outage.message)
@@ -205,6 +212,7 @@ def record(request: ConsoleRequest, store: Retailer, golfer_id: int) -> HttpResp
                 hit_at=values_form.cleaned_data["hit_at"],
                 retailer=store,
                 client_token=values_form.cleaned_data["client_token"],
+                recorded_by=request.user,
             )
             messages.success(request, f"Shot saved for {customer.display_name or customer}.")
             return redirect("console:customer", store.slug, customer.pk)
@@ -226,18 +234,62 @@ def record(request: ConsoleRequest, store: Retailer, golfer_id: int) -> HttpResp
 # --- Verification ----------------------------------------------------------------
 
 
-@console_view()
-@require_GET
-def verification_queue(request: ConsoleRequest, store: Retailer) -> HttpResponse:
-    page = Paginator(selectors.verification_queue(store), SHOTS_PER_PAGE).get_page(
+def _queue_page(
+    request: ConsoleRequest,
+    store: Retailer,
+    *,
+    bulk_form: BulkVerifyForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    queue = selectors.verification_queue(store)
+    # The filters come in the query string, or with a bulk POST in its "queue" field.
+    filter_data = (
+        request.GET if request.method == "GET" else QueryDict(request.POST.get("queue", ""))
+    )
+    filters = QueueFilterForm(filter_data or None, events=queue.events)
+    if filters.is_bound and not filters.is_valid():
+        status = 400
+    page = Paginator(queue.narrowed(**filters.filters()), SHOTS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     return _console(
         request,
         store,
         "console/queue.html",
-        {"page": page},
+        {
+            "page": page,
+            "items": queue.items(page.object_list),
+            "filters": filters,
+            "queue_query": filters.query_string(),
+            "bulk_form": bulk_form,
+        },
+        status=status,
     )
+
+
+@console_view()
+@require_GET
+def verification_queue(request: ConsoleRequest, store: Retailer) -> HttpResponse:
+    return _queue_page(request, store)
+
+
+@console_view()
+@require_POST
+def queue_verify(request: ConsoleRequest, store: Retailer) -> HttpResponse:
+    """Verify the shots ticked in the queue, all or none."""
+    form = BulkVerifyForm(request.POST, waiting=selectors.shots_awaiting_verification(store))
+    if form.is_valid():
+        try:
+            reviews = console_services.shots_verify_bulk(
+                shots=list(form.cleaned_data["shots"]), staff=request.user
+            )
+        except ValidationError as problem:
+            form.add_error(None, problem)
+        else:
+            count = len(reviews)
+            messages.success(request, f"{count} shot{'s' if count != 1 else ''} verified.")
+            return redirect(_queue_url(store, _carried_filters(request, store)))
+    return _queue_page(request, store, bulk_form=form, status=400)
 
 
 @console_view()
@@ -246,7 +298,12 @@ def review_log(request: ConsoleRequest, store: Retailer) -> HttpResponse:
     page = Paginator(selectors.reviews_at_store(store), REVIEWS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    return _console(request, store, "console/audit.html", {"page": page})
+    return _console(
+        request,
+        store,
+        "console/audit.html",
+        {"page": page, "notes": review_notes(page.object_list)},
+    )
 
 
 def _shot_page(
@@ -254,21 +311,28 @@ def _shot_page(
     store: Retailer,
     shot: Shot,
     *,
-    correct_form: ShotForm | None = None,
+    correct_form: StaffCorrectForm | None = None,
     exclude_form: ExcludeForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     metric_units = _uses_metric(store)
+    queue = selectors.verification_queue(store)
+    in_queue = queue.items(queue.shots.filter(pk=shot.pk))
+    # The queue's filters ride along, so the next shot comes from the same list.
+    source = request.GET if request.method == "GET" else QueryDict(request.POST.get("queue", ""))
+    filters = QueueFilterForm(source, events=queue.events)
     return _console(
         request,
         store,
         "console/shot.html",
         {
             "shot": shot,
-            "correct_form": correct_form or ShotForm(metric_units=metric_units, shot=shot),
+            "reasons": in_queue[0].reasons if in_queue else [],
+            "queue_query": filters.query_string(),
+            "correct_form": correct_form or StaffCorrectForm(metric_units=metric_units, shot=shot),
             "exclude_form": exclude_form or ExcludeForm(),
             "include_form": IncludeForm(),
-            "reviews": shot.reviews.select_related("staff"),
+            "notes": review_notes(shot.reviews.select_related("staff")),
         },
         status=status,
     )
@@ -287,12 +351,30 @@ def shot_photo(request: ConsoleRequest, store: Retailer, pk: int) -> HttpRespons
     return photo_response(selectors.shot_at_store(store, pk))
 
 
+def _carried_filters(request: ConsoleRequest, store: Retailer) -> str:
+    """The queue's filters that a POST carried in its "queue" field, as a query string."""
+    queue = selectors.verification_queue(store)
+    return QueueFilterForm(
+        QueryDict(request.POST.get("queue", "")), events=queue.events
+    ).query_string()
+
+
+def _queue_url(store: Retailer, query: str) -> str:
+    return reverse("console:queue", args=[store.slug]) + (f"?{query}" if query else "")
+
+
 def _after_action(request: ConsoleRequest, store: Retailer, shot: Shot) -> HttpResponse:
-    # Back to the queue by default: the next shot waits there.
-    target = request.POST.get("next", "")
-    if target == "shot":
+    """After a decision the next shot in the queue opens (same filters), or the empty queue."""
+    if request.POST.get("next", "") == "shot":
         return redirect("console:shot", store.slug, shot.pk)
-    return redirect("console:queue", store.slug)
+    queue = selectors.verification_queue(store)
+    filters = QueueFilterForm(QueryDict(request.POST.get("queue", "")), events=queue.events)
+    query = filters.query_string()
+    following = queue.narrowed(**filters.filters()).exclude(pk=shot.pk).first()
+    if following is None:
+        return redirect(_queue_url(store, query))
+    url = reverse("console:shot", args=[store.slug, following.pk])
+    return redirect(url + (f"?{query}" if query else ""))
 
 
 @console_view()
@@ -335,7 +417,7 @@ def shot_include(request: ConsoleRequest, store: Retailer, pk: int) -> HttpRespo
 @require_POST
 def shot_correct(request: ConsoleRequest, store: Retailer, pk: int) -> HttpResponse:
     shot = selectors.shot_at_store(store, pk)
-    form = ShotForm(request.POST, metric_units=_uses_metric(store), shot=shot)
+    form = StaffCorrectForm(request.POST, metric_units=_uses_metric(store), shot=shot)
     if not form.is_valid():
         return _shot_page(request, store, shot, correct_form=form, status=400)
     try:
@@ -345,12 +427,15 @@ def shot_correct(request: ConsoleRequest, store: Retailer, pk: int) -> HttpRespo
             club=form.cleaned_data["club"],
             metrics=form.canonical_metrics(),
             hit_at=form.cleaned_data["hit_at"],
+            reason=form.cleaned_data["reason"],
         )
     except (ValidationError, shot_services.ShotBusy) as problem:
-        messages.error(request, _message(problem))
-        return redirect("console:shot", store.slug, shot.pk)
+        form.add_error(None, _message(problem))
+        shot.refresh_from_db()  # the service may have set values on the instance before refusing
+        status = 409 if isinstance(problem, shot_services.ShotBusy) else 400
+        return _shot_page(request, store, shot, correct_form=form, status=status)
     messages.success(request, f"Shot #{shot.pk} corrected and verified.")
-    return redirect("console:shot", store.slug, shot.pk)
+    return _after_action(request, store, shot)
 
 
 def _message(problem: Exception) -> str:

@@ -26,7 +26,8 @@ from leaderboards.models import AttemptRule, Event, EventEntry
 from retailers.models import CustomerLink, Membership, Retailer, Role
 from shots.metrics import METRICS_BY_NAME
 from shots.models import CLUB_ORDER, Shot, ShotSource, ShotStatus
-from shots.services import ShotPlace, counted_shot_changed
+from shots.services import ShotPlace, counted_shot_changed, sessions_regroup_for_golfer
+from shots.trust import trust_level_for
 from shots.validation import check_values
 
 DEMO_PASSWORD = "golfshots-demo"
@@ -424,7 +425,36 @@ def _account_get_or_create(*, username: str, defaults: dict) -> tuple[User, bool
     return user, created
 
 
-def _shot_from_generated(golfer: User, store: Retailer, generated: dict) -> Shot:
+# How the demo golfers' sessions reached the app, as at a studio with launch
+# monitors: mostly the bay's session file imported (measured), some recorded
+# by the owner at the counter (verified), a few typed in by the golfer (typed,
+# so they count for the golfer but rank on no board).
+SESSION_SOURCES: dict[str, float] = {"imported": 0.7, "recorded_by_owner": 0.15, "typed": 0.15}
+# A new session starts after this long without a shot (as in the generator).
+SESSION_BREAK = timedelta(minutes=60)
+
+
+def _session_kinds(golfer_profile: GolferProfile, generated: list[dict]) -> list[str]:
+    """How each generated shot's session was recorded, one kind per session.
+
+    A generator of its own, so the shots' numbers stay what ``rng_for`` makes.
+    """
+    rng = random.Random(f"golfshots-demo-sources:{golfer_profile.username}")
+    kinds, weights = list(SESSION_SOURCES), list(SESSION_SOURCES.values())
+    result: list[str] = []
+    previous: datetime | None = None
+    kind = kinds[0]
+    for item in generated:
+        if previous is None or item["hit_at"] - previous > SESSION_BREAK:
+            kind = rng.choices(kinds, weights=weights)[0]
+        result.append(kind)
+        previous = item["hit_at"]
+    return result
+
+
+def _shot_from_generated(
+    golfer: User, store: Retailer, generated: dict, *, kind: str, owner: User
+) -> Shot:
     metrics = generated["metrics"]
     checks = check_values(metrics, club=generated["club"])
     if checks.rejected:
@@ -433,17 +463,22 @@ def _shot_from_generated(golfer: User, store: Retailer, generated: dict) -> Shot
     for name, _message in checks.warnings:
         if name:
             flags.setdefault(name, []).append("warned")
-    return Shot(
+    shot = Shot(
         golfer=golfer,
         retailer=store,
         club=generated["club"],
         hit_at=generated["hit_at"],
-        source=ShotSource.MANUAL,
+        source=ShotSource.CSV if kind == "imported" else ShotSource.MANUAL,
         source_device=generated["source_device"],
         status=ShotStatus.CONFIRMED,
         metric_flags=flags,
         **metrics,
     )
+    if kind == "recorded_by_owner":
+        shot.verified_by = owner
+        shot.verified_at = generated["hit_at"] + timedelta(minutes=1)
+    shot.trust = trust_level_for(shot)
+    return shot
 
 
 def demo_data_seed(*, now: datetime | None = None) -> DemoSeedResult:
@@ -526,9 +561,14 @@ def demo_data_seed(*, now: datetime | None = None) -> DemoSeedResult:
             if Shot.objects.filter(golfer=golfer).exists():
                 continue
             generated = generate_history(rng_for(profile), profile, now=now, zone=zone)
-            shots = [_shot_from_generated(golfer, store, item) for item in generated]
+            kinds = _session_kinds(profile, generated)
+            shots = [
+                _shot_from_generated(golfer, store, item, kind=kind, owner=owner)
+                for item, kind in zip(generated, kinds, strict=True)
+            ]
             Shot.objects.bulk_create(shots, batch_size=500)
             result.created_shots += len(shots)
+            sessions_regroup_for_golfer(golfer_id=golfer.pk)
             counted_shot_changed(
                 places=[
                     ShotPlace(golfer_id=golfer.pk, club=club, retailer_id=store.pk)

@@ -14,11 +14,13 @@ from console.api import (
 from leaderboards.api import LeaderboardView
 from leaderboards.events.api import EventViewSet
 from shots.api import PersonalBestViewSet, ShotViewSet
+from shots.session_api import PracticeSessionViewSet
 
 router = SimpleRouter()
 router.register("shots", ShotViewSet, basename="api-shot")
 router.register("personal-bests", PersonalBestViewSet, basename="api-personal-best")
 router.register("events", EventViewSet, basename="api-event")
+router.register("sessions", PracticeSessionViewSet, basename="api-session")
 
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="api-token"),

@@ -93,6 +93,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The header's "My golf" / "Store console" switch (cached per user).
+                "retailers.context_processors.staff_stores",
             ],
         },
     },
@@ -171,7 +173,8 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "shots:list"
+# Staff land on their console, golfers on their home (retailers.join_views.after_login).
+LOGIN_REDIRECT_URL = "stores:after_login"
 LOGOUT_REDIRECT_URL = "home"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -261,6 +264,13 @@ CELERY_BROKER_URL = env.url(
 )
 # No broker means the embedded default: tasks run in-process (after commit).
 CELERY_TASK_ALWAYS_EAGER = env.boolean("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+# With eager tasks, read photos on one background thread in the web process
+# (shots/background.py) so an upload answers at once instead of waiting through
+# the OCR. On by default for the embedded default only; with a broker the
+# worker does this, and tests that turn eager on keep the analysis in-request.
+ANALYSIS_IN_BACKGROUND = env.boolean(
+    "ANALYSIS_IN_BACKGROUND", default=CELERY_TASK_ALWAYS_EAGER and not CELERY_BROKER_URL
+)
 CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -311,6 +321,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Shots carry every trust level; board rows only the ones that rank.
+    "ENUM_NAME_OVERRIDES": {
+        "ShotTrustEnum": "shots.models.ShotTrust",
+        "RankedTrustEnum": "shots.models.RANKABLE_CHOICES",
+    },
 }
 
 # --- Security (production) --------------------------------------------------

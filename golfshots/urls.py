@@ -1,11 +1,16 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic.base import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from golfshots import health, views
+from leaderboards import home_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # The golfer home (visitors get the landing page): leaderboards/home_views.py.
+    path("", home_views.home, name="home"),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("shots.urls")),
@@ -23,4 +28,11 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("metrics", views.metrics, name="metrics"),
     path("admin/", admin.site.urls),
+    # Browsers and crawlers ask for /favicon.ico whatever the page links.
+    path(
+        "favicon.ico",
+        # lazy: the hashed name comes from the static manifest, read on first request.
+        RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=True),
+        name="favicon",
+    ),
 ]

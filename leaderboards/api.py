@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from leaderboards.boards import BOARD_CLUBS, BOARD_METRICS, BOARD_PERIODS, BoardSpec, BoardWindow
 from leaderboards.cache import cached_board_me, cached_board_output, store_by_slug
 from leaderboards.selectors import leaderboard
+from shots.models import RANKABLE_CHOICES
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise
@@ -69,6 +70,10 @@ class LeaderboardRowSerializer(serializers.Serializer):
     club = serializers.CharField()
     shot_id = serializers.IntegerField()
     hit_at = serializers.DateTimeField(default_timezone=datetime.UTC)
+    trust = serializers.ChoiceField(
+        choices=RANKABLE_CHOICES,
+        help_text="The shot's trust level: verified by store staff, or measured.",
+    )
 
 
 class LeaderboardSerializer(serializers.Serializer):

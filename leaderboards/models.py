@@ -182,13 +182,23 @@ class Event(models.Model):
                 "Only shots that count for this event are attempts. None of these uses one up: "
                 "a photo still being read, a shot with an impossible value, a shot excluded by staff"
                 + (", a shot with another club" if self.club else "")
-                + (", a shot staff have not verified" if self.verified_only else "")
+                + (
+                    ", a shot staff have not verified"
+                    if self.verified_only
+                    else ", a typed shot staff have not verified"
+                )
                 + f", a shot without a {self.metric_label.lower()} reading."
             )
         else:
             rules.append("Your best shot in the window is your score.")
         if self.verified_only:
             rules.append("Only shots verified by store staff count: ask staff to check your shot.")
+        else:
+            rules.append(
+                "Shots measured by the launch monitor (a confirmed photo or an imported "
+                "session file) and shots verified by staff count; typed numbers count once "
+                "staff verify them."
+            )
         if self.metric == RecordMetric.SMASH_FACTOR:
             low, high = RECORD_SMASH_RANGE
             rules.append(

@@ -29,7 +29,7 @@ from django.db.models.functions import Coalesce, Concat, NullIf, RowNumber, Trim
 from accounts.models import User
 from leaderboards.boards import BoardSpec, BoardWindow
 from retailers.models import CustomerLink, Retailer
-from shots.models import COUNTED, Shot, record_value_present
+from shots.models import Shot, ShotTrust, rankable, record_value_present
 
 DEFAULT_LIMIT = 50
 
@@ -43,6 +43,7 @@ class BoardRow:
     club: str
     shot_id: int
     hit_at: datetime
+    trust: str = ShotTrust.MEASURED  # a ShotTrust value: verified or measured
 
 
 @dataclass(frozen=True)
@@ -56,21 +57,26 @@ class Board:
 
 
 def eligible_shots(board: BoardSpec, window: BoardWindow | None = None) -> QuerySet[Shot]:
-    """Every shot that may stand on the board, before picking each golfer's best."""
+    """Every shot that may stand on the board, before picking each golfer's best.
+
+    Ranked by trust level (``shots.models.rankable``): verified shots, and
+    measured ones unless the store is verified-only; typed shots never.
+    """
     window = window or board.window()
     retailer, metric = board.retailer, board.metric
-    shots = Shot.objects.filter(COUNTED, record_value_present(metric))
+    shots = Shot.objects.filter(record_value_present(metric))
     if retailer is None:
         # A verified-only store's shots count on the all-stores board too,
         # but only once verified, or its rule could be sidestepped there.
         shots = shots.filter(retailer__isnull=False).filter(
-            Q(retailer__leaderboard_verified_only=False) | Q(verified_at__isnull=False)
+            rankable(verified_only=True)
+            | (rankable(verified_only=False) & Q(retailer__leaderboard_verified_only=False))
         )
         consents = CustomerLink.objects.filter(golfer=OuterRef("golfer"), leaderboard_consent=True)
     else:
-        shots = shots.filter(retailer=retailer)
-        if retailer.leaderboard_verified_only:
-            shots = shots.filter(verified_at__isnull=False)
+        shots = shots.filter(retailer=retailer).filter(
+            rankable(verified_only=retailer.leaderboard_verified_only)
+        )
         consents = CustomerLink.objects.filter(
             golfer=OuterRef("golfer"), retailer=retailer, leaderboard_consent=True
         )
@@ -115,9 +121,10 @@ def _ranked_rows(shots: QuerySet[Shot], metric: str) -> list[BoardRow]:
             club=row["club"],
             shot_id=row["pk"],
             hit_at=row["hit_at"],
+            trust=row["trust"],
         )
         for index, row in enumerate(
-            shots.values("pk", "golfer_id", "board_name", metric, "club", "hit_at")
+            shots.values("pk", "golfer_id", "board_name", metric, "club", "hit_at", "trust")
         )
     ]
 
@@ -188,7 +195,7 @@ def board_me(
     mine = (
         Shot.objects.filter(pk=Subquery(own_best))
         .annotate(board_name=_board_name(board.retailer), ahead=Subquery(golfers_ahead))
-        .values("pk", "golfer_id", "board_name", metric, "club", "hit_at", "ahead")
+        .values("pk", "golfer_id", "board_name", metric, "club", "hit_at", "trust", "ahead")
         .first()
     )
     if mine is None:
@@ -201,4 +208,5 @@ def board_me(
         club=mine["club"],
         shot_id=mine["pk"],
         hit_at=mine["hit_at"],
+        trust=mine["trust"],
     )

@@ -32,6 +32,7 @@ from leaderboards.cache import (
     stores_for_boards,
 )
 from leaderboards.events.selectors import active_event_slides
+from leaderboards.home import cached_running_events
 from leaderboards.selectors import DEFAULT_LIMIT, BoardRow, leaderboard
 from retailers.models import Retailer
 from retailers.tenancy import retailer_for_staff
@@ -123,6 +124,7 @@ def _display_rows(rows: list[BoardRow], metric: str, *, metric_units: bool) -> l
             "club": CLUB_LABELS.get(row.club, row.club),
             "shot_id": row.shot_id,
             "hit_at": row.hit_at,
+            "trust": row.trust,
         }
         for row in rows
     ]
@@ -265,7 +267,11 @@ def store(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "leaderboards/store.html",
-        {"retailer": retailer, "boards_html": mark_safe(boards_html)},
+        {
+            "retailer": retailer,
+            "boards_html": mark_safe(boards_html),
+            "running_events": cached_running_events(retailer),
+        },
     )
 
 

@@ -15,8 +15,10 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.requests import AuthenticatedHttpRequest
+from retailers.counter_card import counter_card_bytes
 from retailers.forms import ConsentForm
 from retailers.models import CustomerLink, Retailer
+from retailers.selectors import customer_links_for, staff_stores_for
 from retailers.services import (
     InvitationError,
     JoinedVia,
@@ -58,7 +60,8 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
                 golfer=request.user, retailer=retailer, joined_via=joined_via, **form.cleaned_data
             )
             messages.success(request, f"You joined {retailer.name}.")
-            return redirect("stores:mine")
+            # The golfer home shows the store's rank and running events.
+            return redirect("home")
     else:
         form = ConsentForm(initial=_consent_initial(link))
     return render(
@@ -96,15 +99,66 @@ def join_qr_png(request: HttpRequest, slug: str) -> HttpResponse:
     return HttpResponse(output.getvalue(), content_type="image/png")
 
 
+# The card is public like the QR code: it carries only the store's name and its
+# public join link, and a store can send the link to a print shop or open it on
+# the counter PC without a staff log-in.
+COUNTER_CARD_FORMATS = {"png": ("PNG", "image/png"), "pdf": ("PDF", "application/pdf")}
+
+
+@require_GET
+@cache_control(public=True, max_age=QR_CACHE_SECONDS)
+def counter_card(request: HttpRequest, slug: str, extension: str) -> HttpResponse:
+    """The printable counter card as a PNG or a one-page A6 PDF."""
+    retailer = get_object_or_404(Retailer, slug=slug)
+    image_format, content_type = COUNTER_CARD_FORMATS[extension]
+    short_url = f"{request.get_host()}{reverse('stores:join', kwargs={'slug': retailer.slug})}"
+    content = counter_card_bytes(
+        store_name=retailer.name,
+        join_url=_join_url_for_qr(request, retailer),
+        short_url=short_url,
+        image_format=image_format,
+    )
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = (
+        f'inline; filename="golfshots-{retailer.slug}-counter-card.{extension}"'
+    )
+    return response
+
+
+@login_required
+@require_GET
+def after_login(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Where log-in lands without a ``next``: staff on their console, golfers at home.
+
+    Staff of one store go straight to its console; staff of several choose.
+    """
+    stores = staff_stores_for(request.user)
+    if len(stores) == 1:
+        return redirect("console:dashboard", slug=stores[0].slug)
+    if stores:
+        return redirect("stores:consoles")
+    return redirect("home")
+
+
+@login_required
+@require_GET
+def consoles(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The chooser for someone on several stores' staff (and the header's console link)."""
+    return render(request, "retailers/consoles.html", {"consoles": staff_stores_for(request.user)})
+
+
 @login_required
 @require_GET
 def my_stores(request: AuthenticatedHttpRequest) -> HttpResponse:
-    links = CustomerLink.objects.filter(golfer=request.user).select_related("retailer")
     stores = [
         (link, ConsentForm(initial=_consent_initial(link), prefix=link.retailer.slug))
-        for link in links.order_by("retailer__name")
+        for link in customer_links_for(request.user)
     ]
-    return render(request, "retailers/my_stores.html", {"stores": stores})
+    return render(
+        request,
+        "retailers/my_stores.html",
+        {"stores": stores, "consoles": staff_stores_for(request.user)},
+    )
 
 
 @login_required
@@ -141,7 +195,7 @@ def invitation(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
         if request.method == "POST":
             membership = invitation_accept(token=token, user=request.user)
             messages.success(request, f"You are now on the staff of {membership.retailer.name}.")
-            return redirect("home")
+            return redirect("console:dashboard", slug=membership.retailer.slug)
         refusal = invitation_refusal(invitation=invitation, user=request.user)
         if refusal is not None:
             raise refusal

@@ -22,6 +22,7 @@ from retailers.models import (
     Role,
     StaffInvitation,
 )
+from retailers.selectors import staff_stores_forget
 
 INVITATION_SALT = "retailers.staff-invitation"
 TRIAL_EXTENSION = timedelta(days=14)
@@ -201,6 +202,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
+        staff_stores_forget(user_id=user.pk)
     return membership
 
 
@@ -223,6 +225,7 @@ def staff_remove(*, membership: Membership, by: User) -> None:
                 "A store needs an owner: make someone else an owner before removing the last one."
             )
         membership.delete()
+        staff_stores_forget(user_id=membership.user_id)
 
 
 # --- Plans (platform staff, from the admin) -----------------------------------

@@ -33,7 +33,8 @@ from shots.models import (
     ShotSource,
     ShotStatus,
 )
-from shots.services import ShotPlace, counted_shot_changed, shot_delete
+from shots.services import ShotPlace, counted_shot_changed, session_for_shot, shot_delete
+from shots.trust import trust_level_for
 from shots.validation import check_values
 
 if TYPE_CHECKING:
@@ -145,7 +146,7 @@ class ShotAdmin(admin.ModelAdmin):
         "ball_speed",
         "retailer",
     )
-    list_filter: ClassVar[tuple[str, ...]] = ("status", "source", "club", "retailer")
+    list_filter: ClassVar[tuple[str, ...]] = ("status", "trust", "source", "club", "retailer")
     list_select_related: ClassVar[tuple[str, ...]] = ("golfer", "retailer")
     search_fields = ("golfer__username", "golfer__email")
     search_help_text = "A shot number, or part of the golfer's username or email."
@@ -153,7 +154,15 @@ class ShotAdmin(admin.ModelAdmin):
     raw_id_fields = ("golfer", "verified_by")
     # The photo is shown through photo_view, never as a MEDIA link, and is not
     # replaceable here: an admin upload would skip the shrinking and scrubbing.
-    readonly_fields = ("created_at", "updated_at", "image_sha256", "photo", "analysis_history")
+    # trust is derived (shots.trust.trust_level_for) from the fields beside it.
+    readonly_fields = (
+        "created_at",
+        "updated_at",
+        "image_sha256",
+        "photo",
+        "analysis_history",
+        "trust",
+    )
     # The table grows without bound; skip counting every row on filtered pages.
     show_full_result_count = False
     fieldsets: ClassVar[_FieldsetSpec] = (
@@ -205,6 +214,7 @@ class ShotAdmin(admin.ModelAdmin):
             "Trust",
             {
                 "fields": (
+                    "trust",
                     "metric_flags",
                     "has_rejected_values",
                     ("is_excluded", "exclusion_reason"),
@@ -308,7 +318,9 @@ class ShotAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: Shot, form: forms.ModelForm, change: bool
     ) -> None:
         with transaction.atomic():
+            obj.trust = trust_level_for(obj)
             super().save_model(request, obj, form, change)
+            session_for_shot(shot=obj)
             # An admin edit bypasses shot_update, so follow it up the same way,
             # for where the shot counted before the edit as well as after it.
             places = [ShotPlace.of(obj)]

@@ -44,8 +44,10 @@ from shots.models import (
     CLUB_ORDER,
     Club,
     PersonalBest,
+    PracticeSession,
     Shot,
     ShotSource,
+    ShotTrust,
 )
 from shots.validation import hard_range_message
 
@@ -135,10 +137,25 @@ class ShotSerializer(serializers.ModelSerializer):
         help_text='Per metric, how it was obtained or checked, e.g. {"smash_factor": ["derived"]}.',
     )
     is_counted = serializers.BooleanField(
-        read_only=True, help_text="Whether the shot feeds personal bests and leaderboards."
+        read_only=True,
+        help_text="Whether the shot feeds personal bests and analytics (boards also need a "
+        "trust level that ranks).",
+    )
+    trust = serializers.ChoiceField(
+        choices=ShotTrust.choices,
+        read_only=True,
+        help_text="measured (read from a photo or imported from a launch monitor), typed "
+        "(entered by hand: never ranks at a store until verified), verified (checked by "
+        "store staff) or excluded.",
     )
     image = serializers.SerializerMethodField(
         help_text="Absolute URL of the photo (visible to its owner only), or null."
+    )
+    session: serializers.PrimaryKeyRelatedField[PracticeSession] = (
+        serializers.PrimaryKeyRelatedField(
+            read_only=True,
+            help_text="Id of the practice session the shot belongs to (/api/v1/sessions/{id}/).",
+        )
     )
 
     class Meta:
@@ -153,9 +170,11 @@ class ShotSerializer(serializers.ModelSerializer):
             *METRIC_NAMES,
             "metric_flags",
             "is_counted",
+            "trust",
             "image",
+            "session",
         ]
-        read_only_fields = ["id", "status", "source"]
+        read_only_fields = ["id", "status", "source", "trust"]
 
     def get_image(self, shot: Shot) -> str | None:
         if not shot.image:

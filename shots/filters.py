@@ -36,10 +36,15 @@ class ShotFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=ShotStatus.choices, empty_label="Any status", label="Status"
     )
+    # The shots of one practice session (the session page links here). The
+    # list is already the golfer's own, so another golfer's id finds nothing.
+    session = django_filters.NumberFilter(
+        field_name="session", label="Practice session id", widget=forms.HiddenInput
+    )
 
     class Meta:
         model = Shot
-        fields = ["club", "hit_after", "hit_before", "status"]
+        fields = ["club", "hit_after", "hit_before", "status", "session"]
 
     def filter_hit_after(
         self, queryset: QuerySet[Shot], name: str, value: datetime.date

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
@@ -71,6 +71,24 @@ def _metric_form_field(metric: Metric, *, metric_units: bool) -> forms.Field:
     )
 
 
+def _joined_stores_field(golfer: User) -> forms.ModelChoiceField | None:
+    """ "Where": one of the stores the golfer joined, or none. None when they joined no store.
+
+    A golfer who joined exactly one store is most likely there: it is the default.
+    """
+    stores = Retailer.objects.filter(customer_links__golfer=golfer).order_by("name")
+    joined = list(stores[:2])
+    if not joined:
+        return None
+    return forms.ModelChoiceField(
+        queryset=stores,
+        required=False,
+        label="Where",
+        empty_label="Not at a store",
+        initial=joined[0].pk if len(joined) == 1 else None,
+    )
+
+
 class ShotForm(forms.Form):
     """Club, time and any subset of metrics. ``canonical_metrics()`` gives canonical units."""
 
@@ -88,8 +106,10 @@ class ShotForm(forms.Form):
         *,
         metric_units: bool,
         shot: Shot | None = None,
+        golfer: User | None = None,
         **kwargs: Any,
     ) -> None:
+        """``golfer``: offer "Where" (the stores they joined), for a golfer typing a new shot."""
         self.metric_units = metric_units
         self.shot = shot
         initial = kwargs.pop("initial", None) or {}
@@ -99,6 +119,10 @@ class ShotForm(forms.Form):
             initial.setdefault("hit_at", timezone.localtime().replace(second=0, microsecond=0))
             initial.setdefault("client_token", uuid.uuid4().hex)
         super().__init__(data, initial=initial, **kwargs)
+        store_field = _joined_stores_field(golfer) if golfer is not None else None
+        if store_field is not None:
+            store_field.help_text = "Where you hit it. Staff there can verify it for the boards."
+            self.fields["retailer"] = store_field
         for metric in METRICS:
             self.fields[metric.name] = _metric_form_field(metric, metric_units=metric_units)
 
@@ -185,12 +209,6 @@ class PhotoUploadForm(forms.Form):
         choices=[("", "Read it from the screen"), *Club.choices],
         help_text="Pick it if the screen doesn't show the club.",
     )
-    retailer = forms.ModelChoiceField(
-        queryset=Retailer.objects.none(),
-        required=False,
-        label="Where",
-        empty_label="Not at a store",
-    )
     client_token = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def __init__(
@@ -204,10 +222,9 @@ class PhotoUploadForm(forms.Form):
         initial = kwargs.pop("initial", None) or {}
         initial.setdefault("client_token", uuid.uuid4().hex)
         super().__init__(data, files, initial=initial, **kwargs)
-        stores = Retailer.objects.filter(customer_links__golfer=golfer)
-        cast(forms.ModelChoiceField, self.fields["retailer"]).queryset = stores
-        if not stores.exists():
-            del self.fields["retailer"]
+        store_field = _joined_stores_field(golfer)
+        if store_field is not None:
+            self.fields["retailer"] = store_field
         self.shrunk: ShrunkImage | None = None
 
     def clean_image(self) -> Any:

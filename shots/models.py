@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -59,12 +60,36 @@ class ShotSource(models.TextChoices):
     API = "api", "API"
 
 
+class ShotTrust(models.TextChoices):
+    """How far a shot's numbers can be trusted; ``shots.trust.trust_level_for`` is the rule."""
+
+    MEASURED = "measured", "Measured"
+    TYPED = "typed", "Typed"
+    VERIFIED = "verified", "Verified"
+    EXCLUDED = "excluded", "Excluded"
+
+
 COUNTED_STATUSES = (ShotStatus.ANALYZED, ShotStatus.CONFIRMED)
 
 # A shot counts towards personal bests, analytics and leaderboards only when
 # its numbers are trusted: analysed cleanly or confirmed by the golfer, with no
 # value rejected by a hard range, and not excluded by store staff.
 COUNTED = Q(status__in=COUNTED_STATUSES, has_rejected_values=False, is_excluded=False) & ~Q(club="")
+
+# What a store's boards and events rank, written once. Personal bests and
+# analytics count every COUNTED shot whatever its level; a board or event only
+# verified shots, plus measured ones unless the store (or event) is verified
+# only. A typed number never ranks until staff verify it.
+RANKABLE_LEVELS = (ShotTrust.VERIFIED, ShotTrust.MEASURED)
+RANKABLE_CHOICES = [(level.value, level.label) for level in RANKABLE_LEVELS]
+RANKABLE_ON_BOARDS = COUNTED & Q(trust__in=RANKABLE_LEVELS)
+RANKABLE_ON_VERIFIED_ONLY_BOARDS = COUNTED & Q(trust=ShotTrust.VERIFIED)
+
+
+def rankable(*, verified_only: bool) -> Q:
+    """The shots a board or event with this rule may rank (before its own filters)."""
+    return RANKABLE_ON_VERIFIED_ONLY_BOARDS if verified_only else RANKABLE_ON_BOARDS
+
 
 # A smash factor stands as a record (personal best, board, event) only when
 # both speeds were measured and the ratio is physically possible: a typed-in
@@ -176,8 +201,26 @@ class Shot(models.Model):
         related_name="+",
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    # Set by every write in shots.services from shots.trust.trust_level_for.
+    # The default is the level that never ranks, for a row written any other way.
+    trust = models.CharField(
+        max_length=8,
+        choices=ShotTrust.choices,
+        default=ShotTrust.TYPED,
+        help_text="Measured, typed, verified by staff, or excluded; boards rank by it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Practice sessions: kept by shots.services.sessions on every write to hit_at.
+    session = models.ForeignKey(
+        "shots.PracticeSession",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="shots",
+        help_text="The practice session the shot belongs to.",
+    )
 
     objects = ShotQuerySet.as_manager()
 
@@ -272,6 +315,63 @@ class Shot(models.Model):
                     f"{metric.label} {format_value(metric, value, metric_units=metric_units)}"
                 )
         return " · ".join(parts)
+
+
+# --- Practice sessions --------------------------------------------------------
+
+# A session ends after this long with no shot; a shot exactly this long after
+# the previous one still belongs to its session.
+SESSION_GAP = timedelta(minutes=60)
+
+
+class SessionKind(models.TextChoices):
+    PRACTICE = "practice", "Practice"  # grouped by SESSION_GAP
+    IMPORT = "import", "Imported file"  # one launch-monitor file, never regrouped
+
+
+class PracticeSession(models.Model):
+    """A golfer's practice session: shots with no gap over ``SESSION_GAP``, or one imported file.
+
+    Named PracticeSession so it never reads like django.contrib.sessions' Session.
+    Derived data: ``shots.services.sessions`` keeps the rows and their bounds in
+    line with the shots on every write that creates, moves or deletes a shot.
+    """
+
+    golfer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="practice_sessions"
+    )
+    retailer = models.ForeignKey(
+        "retailers.Retailer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="practice_sessions",
+        help_text="Where the session's first shot was hit; empty for home practice.",
+    )
+    started_at = models.DateTimeField(help_text="When its first shot was hit.")
+    ended_at = models.DateTimeField(help_text="When its last shot was hit.")
+    shot_count = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=8, choices=SessionKind.choices, default=SessionKind.PRACTICE)
+    # A placeholder for the launch-monitor importer: which file the session came from.
+    import_reference = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [
+            # The golfer's sessions newest first, and the sessions near a shot's time.
+            models.Index(fields=["golfer", "-started_at"], name="session_golfer_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Practice session #{self.pk} of golfer {self.golfer_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("shots:session", args=[self.pk])
+
+    @property
+    def duration(self) -> timedelta:
+        return self.ended_at - self.started_at
 
 
 class RecordMetric(models.TextChoices):

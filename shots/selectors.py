@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from accounts.models import User
-from shots.metrics import RECORD_METRICS
+from shots.metrics import METRICS, RECORD_METRICS
 from shots.models import (
     CLUB_ORDER,
     COUNTED,
@@ -20,8 +21,10 @@ from shots.models import (
     AnalysisOutcome,
     Club,
     PersonalBest,
+    ReviewAction,
     Shot,
     ShotAnalysis,
+    ShotReview,
     ShotStatus,
 )
 
@@ -61,7 +64,8 @@ def bag_for_golfer(golfer: User) -> list[BagRow]:
         )
         for row in counts
     }
-    for best in PersonalBest.objects.filter(golfer=golfer):
+    # Each best carries its shot's trust level (shot_trust), so a typed record shows as typed.
+    for best in PersonalBest.objects.filter(golfer=golfer).annotate(shot_trust=F("shot__trust")):
         if best.club in rows:
             rows[best.club].bests[best.metric] = best
     return sorted(rows.values(), key=lambda row: CLUB_ORDER.get(row.club, 99))
@@ -155,3 +159,107 @@ def pipeline_counts() -> QuerySet[Shot, PipelineCount]:
         .annotate(shots=Count("*"), oldest=Min("created_at"))
         .order_by()
     )
+
+
+# --- The golfer home: recent personal bests (its last session: shots.session_selectors) --
+
+# A personal best counts as "new" on the home page for this long after its shot.
+NEW_BEST_DAYS = 14
+NEW_BESTS_SHOWN = 8
+
+
+def new_personal_bests(
+    golfer: User, *, now: datetime | None = None, days: int = NEW_BEST_DAYS
+) -> list[PersonalBest]:
+    """The golfer's records whose shot was hit in the last ``days`` days, newest first. One query."""
+    since = (now or timezone.now()) - timedelta(days=days)
+    return list(
+        PersonalBest.objects.filter(golfer=golfer, hit_at__gte=since).order_by(
+            "-hit_at", "club", "metric"
+        )[:NEW_BESTS_SHOWN]
+    )
+
+
+# --- Staff decisions on a shot: what the golfer and the audit log show ------------
+
+REVIEW_NOTE_VERBS: dict[str, str] = {
+    ReviewAction.VERIFY: "Verified",
+    ReviewAction.CORRECT: "Corrected",
+    ReviewAction.EXCLUDE: "Excluded",
+    ReviewAction.INCLUDE: "Counted again",
+}
+
+
+@dataclass(frozen=True)
+class ReviewChange:
+    """One value a staff action changed, from the review's before/after snapshots."""
+
+    kind: str  # "metric" (``name`` is a metric), "club" or "time"
+    name: str
+    label: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class ReviewNote:
+    """A staff action on a shot as people read it: "Corrected by Fairway Lab", why, what changed."""
+
+    review: ShotReview
+    verb: str
+    store_name: str
+    changes: list[ReviewChange]
+
+
+def review_changes(review: ShotReview) -> list[ReviewChange]:
+    """Club, time and metrics that differ between the review's before and after snapshots."""
+    before, after = review.before or {}, review.after or {}
+    changes = []
+    if before.get("club") != after.get("club"):
+        labels = dict(Club.choices)
+        changes.append(
+            ReviewChange(
+                "club",
+                "club",
+                "Club",
+                labels.get(before.get("club") or "", "—"),
+                labels.get(after.get("club") or "", "—"),
+            )
+        )
+    if before.get("hit_at") != after.get("hit_at"):
+        changes.append(ReviewChange("time", "hit_at", "When", _moment(before), _moment(after)))
+    for metric in METRICS:
+        was, now = before.get(metric.name), after.get(metric.name)
+        if was != now:
+            changes.append(ReviewChange("metric", metric.name, metric.label, was, now))
+    return changes
+
+
+def _moment(snapshot: dict[str, Any]) -> datetime | None:
+    value = snapshot.get("hit_at")
+    return datetime.fromisoformat(value) if value else None
+
+
+def review_notes(reviews: Iterable[ShotReview]) -> list[ReviewNote]:
+    """Each review with its changes; the store is the shot's (select it with the reviews)."""
+    return [
+        ReviewNote(
+            review=review,
+            verb=REVIEW_NOTE_VERBS.get(review.action, review.get_action_display()),
+            store_name=review.shot.retailer.name if review.shot.retailer else "the store",
+            changes=review_changes(review),
+        )
+        for review in reviews
+    ]
+
+
+def staff_decisions_for(shot: Shot) -> list[ReviewNote]:
+    """What the store's staff decided about the golfer's shot, newest first. One query.
+
+    The golfer sees the store, never which member of its staff: the console's
+    audit log keeps the names.
+    """
+    reviews = list(ShotReview.objects.filter(shot=shot).order_by("-created_at", "-id"))
+    for review in reviews:
+        review.shot = shot  # the shot (and its store) is already loaded
+    return review_notes(reviews)

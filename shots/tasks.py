@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from golfshots.logs import current_request_id, new_request_id, request_id_bound
+from shots.background import BackgroundWorker
 from shots.models import Shot, ShotStatus
 from shots.services import pipeline
 
@@ -46,8 +47,65 @@ def requeue_stuck_shots() -> int:
         return shots_requeue_stuck()
 
 
+def _analysis_in_background() -> bool:
+    return bool(settings.CELERY_TASK_ALWAYS_EAGER and settings.ANALYSIS_IN_BACKGROUND)
+
+
+# Shots pending since before this module was imported cannot be on this
+# process's background thread: the thread needs this module to get them.
+_IMPORTED_AT = timezone.now()
+
+
+def analysis_recover_after_restart() -> None:
+    if _analysis_in_background():
+        shots_requeue_stuck(stuck_for=max(timezone.now() - _IMPORTED_AT, timedelta(0)))
+
+
+def _sweep_when_idle() -> None:
+    # The embedded default has no beat: the idle thread is its sweeper.
+    if _analysis_in_background():
+        shots_requeue_stuck()
+
+
+analysis_worker = BackgroundWorker(
+    name="shot-analysis",
+    on_start=analysis_recover_after_restart,
+    on_idle=_sweep_when_idle,
+    idle_seconds=lambda: float(settings.ANALYSIS_STUCK_AFTER_SECONDS),
+)
+
+
+def _analyse_in_background(shot_id: int, request_id: str) -> None:
+    with request_id_bound(request_id or new_request_id()):
+        run = pipeline.shot_analyze(shot_id=shot_id)
+    if run.retry_after is not None:
+        # pipeline put the shot back to queued; if the process ends first, the sweep retries it.
+        analysis_worker.submit_later(
+            run.retry_after, lambda: _analyse_in_background(shot_id, request_id)
+        )
+
+
+def analysis_worker_wake() -> None:
+    """Start the background thread if it is not running, so its start-up sweep recovers
+    shots an ended process left pending. Called where a golfer waits for a shot."""
+    if _analysis_in_background():
+        analysis_worker.ensure_running()
+
+
 def analysis_enqueue(*, shot_id: int) -> bool:
-    """Hand the shot to the analysis worker; on a broker outage leave it for the sweeper."""
+    """Hand the shot to the analysis worker; on a broker outage leave it for the sweeper.
+
+    On the embedded default (eager, ``ANALYSIS_IN_BACKGROUND``) the worker is a
+    thread of this process: the shot is marked queued first, so a process that
+    ends before the thread reads it leaves a shot the sweep picks up.
+    """
+    if _analysis_in_background():
+        Shot.objects.filter(pk=shot_id, status=ShotStatus.RECEIVED).update(
+            status=ShotStatus.QUEUED, updated_at=timezone.now()
+        )
+        request_id = current_request_id()
+        analysis_worker.submit(lambda: _analyse_in_background(shot_id, request_id))
+        return True
     try:
         # The uploading request's id travels with the task, so the analysis
         # log line can be found from the upload's.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shots import views
+from shots import session_views, views
 
 app_name = "shots"
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("shots/<int:pk>/edit/", views.shot_edit, name="edit"),
     path("shots/<int:pk>/delete/", views.shot_delete, name="delete"),
     path("bag/", views.bag, name="bag"),
+    path("sessions/", session_views.session_list, name="sessions"),
+    path("sessions/<int:pk>/", session_views.session_detail, name="session"),
 ]

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.requests import AuthenticatedHttpRequest
-from shots import selectors, services
+from shots import selectors, services, tasks
 from shots.filters import ShotListFilter
 from shots.forms import PhotoUploadForm, ShotForm
 from shots.images import ImageRejected, check_request_size
@@ -60,13 +60,16 @@ def shot_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def shot_new(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = ShotForm(request.POST or None, metric_units=request.user.uses_metric)
+    form = ShotForm(
+        request.POST or None, metric_units=request.user.uses_metric, golfer=request.user
+    )
     if request.method == "POST" and form.is_valid():
         shot, created = services.shot_create_manual(
             golfer=request.user,
             club=form.cleaned_data["club"],
             metrics=form.canonical_metrics(),
             hit_at=form.cleaned_data["hit_at"],
+            retailer=form.cleaned_data.get("retailer"),
             client_token=form.cleaned_data["client_token"],
         )
         if created:
@@ -102,7 +105,9 @@ def shot_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
             response["Retry-After"] = "60"
             return response
         if created:
-            messages.success(request, "Photo received. Reading the numbers…")
+            # Only "received": the shot page's badge and panel say how far the reading
+            # got, so this message never contradicts them (eager analysis is done by now).
+            messages.success(request, "Photo received.")
         else:
             messages.info(request, "You've already uploaded this photo; here is that shot.")
         return redirect(shot)
@@ -111,6 +116,10 @@ def shot_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _analysis_context(shot: Shot) -> dict:
+    if shot.is_pending:
+        # After a restart on the embedded default, whoever waits for a shot
+        # starts the background thread, whose first sweep picks the shot up.
+        tasks.analysis_worker_wake()
     latest = shot.analyses.first() if shot.source == "photo" else None
     return {"shot": shot, "analysis": latest}
 
@@ -118,7 +127,8 @@ def _analysis_context(shot: Shot) -> dict:
 @login_required
 def shot_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     shot = _own_shot(request, pk)
-    return render(request, "shots/shot_detail.html", _analysis_context(shot))
+    context = {**_analysis_context(shot), "staff_notes": selectors.staff_decisions_for(shot)}
+    return render(request, "shots/shot_detail.html", context)
 
 
 @login_required
@@ -138,6 +148,7 @@ def shot_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 def shot_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     shot = _own_shot(request, pk)
+    counted_before = shot.is_counted
     try:
         services.shot_confirm(shot=shot)
     except services.ShotBusy as busy:
@@ -145,7 +156,11 @@ def shot_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except ValidationError as problem:
         messages.error(request, " ".join(problem.messages))
     else:
-        messages.success(request, "Shot confirmed. It now counts.")
+        if counted_before:
+            # A shot read with nothing doubtful already counted: confirming only vouches for it.
+            messages.success(request, "Numbers confirmed. This shot already counted.")
+        else:
+            messages.success(request, "Shot confirmed. It now counts.")
         _announce_records(request, shot)
     return redirect(shot)
 

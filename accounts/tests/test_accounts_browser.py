@@ -25,7 +25,7 @@ def test_sign_up_stores_the_time_zone_the_browser_runs_in(browser_page, live_ser
     page.get_by_label("Password", exact=True).fill("thin air long drives")
     page.get_by_label("Password confirmation").fill("thin air long drives")
     page.get_by_role("button", name="Sign up").click()
-    page.wait_for_url(f"{live_server.url}/shots/")
+    page.wait_for_url(f"{live_server.url}/")  # the golfer home
 
     golfer = User.objects.get(username="denver")
     assert golfer.timezone == "America/Denver"

@@ -44,11 +44,11 @@ def assert_base_layout(response) -> None:
 # --- sign-up -----------------------------------------------------------------
 
 
-def test_it_signs_up_logs_in_and_redirects_to_my_shots(client):
+def test_it_signs_up_logs_in_and_redirects_to_the_golfer_home(client):
     response = client.post(reverse("signup"), signup_data())
 
     assert response.status_code == 302
-    assert response.url == reverse("shots:list")
+    assert response.url == reverse("home")
     user = User.objects.get(username="ann")
     assert user.email == "ann@example.com"
     assert user.display_name == "Ann P."
@@ -80,7 +80,7 @@ def test_it_ignores_an_offsite_next_after_sign_up(client):
     )
 
     assert response.status_code == 302
-    assert response.url == reverse("shots:list")
+    assert response.url == reverse("home")
 
 
 def test_it_redirects_a_signed_in_golfer_away_from_sign_up(client):
@@ -89,7 +89,7 @@ def test_it_redirects_a_signed_in_golfer_away_from_sign_up(client):
     response = client.get(reverse("signup"))
 
     assert response.status_code == 302
-    assert response.url == reverse("shots:list")
+    assert response.url == reverse("home")
 
 
 def test_sign_up_page_asks_the_browser_for_its_time_zone(client):
@@ -291,13 +291,14 @@ def test_a_golfer_may_keep_their_own_email_in_another_case(client):
 # --- log in, log out ---------------------------------------------------------
 
 
-def test_it_logs_in_with_the_right_password_and_lands_on_my_shots(client):
+def test_it_logs_in_with_the_right_password_and_lands_on_the_golfer_home(client):
     golfer = UserFactory(username="cara")
 
-    response = client.post(reverse("login"), {"username": "cara", "password": DEFAULT_PASSWORD})
+    response = client.post(
+        reverse("login"), {"username": "cara", "password": DEFAULT_PASSWORD}, follow=True
+    )
 
-    assert response.status_code == 302
-    assert response.url == reverse("shots:list")
+    assert response.redirect_chain[-1] == (reverse("home"), 302)
     assert client.session["_auth_user_id"] == str(golfer.pk)
 
 

@@ -33,6 +33,8 @@ def test_my_game_draws_the_gapping_dispersion_and_trend_charts(browser_page, liv
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Log in").click()
 
+    # At phone width the header's links sit behind the menu button.
+    page.get_by_role("button", name="Menu").click()
     page.get_by_role("link", name="My game").first.click()
 
     expect(page.get_by_role("heading", name="My game")).to_be_visible()

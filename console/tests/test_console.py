@@ -186,22 +186,6 @@ def test_a_golfer_who_is_not_a_customer_is_a_404(client, world):
 # --- Verification --------------------------------------------------------------------
 
 
-def test_the_queue_lists_needs_review_first_then_newest(client, world):
-    older_review = ShotFactory(
-        golfer=world.golfer,
-        retailer=world.store,
-        status=ShotStatus.NEEDS_REVIEW,
-        hit_at=timezone.now() - timedelta(days=3),
-    )
-    ShotFactory(golfer=world.golfer, retailer=world.store, verified_at=timezone.now())
-    ShotFactory(golfer=world.golfer, retailer=world.store, status=ShotStatus.QUEUED)
-    client.force_login(world.staff)
-
-    response = client.get(console("queue", world.store))
-
-    assert [shot.pk for shot in response.context["page"]] == [older_review.pk, world.shot.pk]
-
-
 def test_the_queue_shows_each_shots_numbers_in_the_stores_units(client, world):
     world.store.units = "metric"
     world.store.save(update_fields=["units"])
@@ -276,7 +260,7 @@ def test_correcting_a_shot_uses_the_stores_units_and_audits_before_and_after(cli
 
     response = client.post(
         console("shot_correct", world.store, world.shot.pk),
-        {"club": "driver", "hit_at": "2026-01-10T10:00", "carry": "200"},  # metres
+        {"club": "driver", "hit_at": "2026-01-10T10:00", "carry": "200", "reason": "Misread"},
     )
 
     assert response.status_code == 302
@@ -439,7 +423,10 @@ def test_a_read_only_store_shows_a_banner_and_still_reads(client, read_only_worl
         ("shot_verify", {}),
         ("shot_exclude", {"reason": "x"}),
         ("shot_include", {}),
-        ("shot_correct", {"club": "driver", "hit_at": "2026-01-10T10:00", "carry": "100"}),
+        (
+            "shot_correct",
+            {"club": "driver", "hit_at": "2026-01-10T10:00", "carry": "100", "reason": "x"},
+        ),
     ],
 )
 def test_a_read_only_store_refuses_shot_changes(client, read_only_world, name, data):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
@@ -11,7 +12,7 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import DEFAULT_PASSWORD
 from console.tests.test_console import build_world, png_bytes
-from shots.models import ReviewAction, ShotReview, ShotStatus
+from shots.models import ReviewAction, ShotAnalysis, ShotReview, ShotStatus
 from shots.tests.factories import ShotFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -72,4 +73,58 @@ def test_an_owner_verifies_a_shot_from_the_queue_and_exports_csv(browser_page, l
     assert set(by_id) == {world.shot.pk, waiting.pk}
     assert by_id[waiting.pk]["carry_yd"] == "255.0"
     assert by_id[waiting.pk]["verified_at"] != ""
+    assert page.console_errors == []
+
+
+def test_staff_work_the_queue_and_the_golfer_sees_the_reason(browser_page, live_server):
+    world = build_world()
+    world.shot.delete()  # start from a queue of exactly the two shots below
+    typed = ShotFactory(golfer=world.golfer, retailer=world.store, carry=301.0, trust="typed")
+    edited = ShotFactory(
+        golfer=world.golfer,
+        retailer=world.store,
+        source="photo",
+        trust="typed",
+        carry=165.0,
+        metric_flags={"carry": ["edited"]},
+        hit_at=typed.hit_at - timedelta(days=40),  # off this month's boards: edited only
+    )
+    edited.image.save("screen.png", ContentFile(png_bytes()))
+    ShotAnalysis.objects.create(
+        shot=edited, attempt=1, analyser="ocr", values={"carry": 162.0}, outcome="analyzed"
+    )
+    page = browser_page
+
+    page.goto(f"{live_server.url}/accounts/login/?next=/console/fairway/verification/")
+    page.get_by_label("Username").fill("staffer")
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+    items = page.locator(".console-queue-item")
+    expect(items).to_have_count(2)
+    expect(items.first).to_contain_text("Typed in, would rank")
+    expect(items.nth(1)).to_contain_text("Carry 165.0 yd (the photo read 162.0 yd)")
+    items.first.get_by_role("button", name=f"Verify shot #{typed.pk}").click()
+
+    # The next shot opens by itself.
+    expect(page.get_by_role("heading", name=f"Shot #{edited.pk}", level=1)).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="verified")).to_be_visible()
+    expect(page.get_by_text("Edited after reading")).to_be_visible()
+    page.get_by_text("Correct the values").click()
+    page.get_by_label("Carry (yd)", exact=True).fill("162")
+    page.get_by_label("Why correct it?").fill("The photo shows 162")
+    page.get_by_role("button", name="Save correction and verify").click()
+    expect(page.get_by_text("All caught up")).to_be_visible()
+
+    page.context.clear_cookies()
+    page.goto(f"{live_server.url}/accounts/login/?next=/shots/{edited.pk}/")
+    page.get_by_label("Username").fill("gary")
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    notes = page.get_by_role("region", name="From the store's staff")
+    expect(notes).to_contain_text("Corrected by Fairway Lab")
+    expect(notes).to_contain_text("The photo shows 162")
+    expect(notes).to_contain_text("Carry: 165.0 yd → 162.0 yd")
+    edited.refresh_from_db()
+    assert (edited.carry, edited.trust, edited.verified_by) == (162.0, "verified", world.staff)
     assert page.console_errors == []

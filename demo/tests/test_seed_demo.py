@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -21,7 +21,7 @@ from demo.seed import (
 )
 from retailers.models import CustomerLink, Retailer
 from shots.metrics import METRICS_BY_NAME
-from shots.models import PersonalBest, Shot, ShotSource, ShotStatus
+from shots.models import PersonalBest, PracticeSession, Shot, ShotSource, ShotStatus, ShotTrust
 from shots.validation import check_values
 
 NOW = datetime(2025, 6, 1, 18, 0, tzinfo=UTC)
@@ -190,7 +190,15 @@ def test_seed_demo_creates_the_store_golfers_links_shots_and_personal_bests(demo
         assert shots.count() > 300
         assert not shots.exclude(retailer=store).exists()
         assert not shots.exclude(status=ShotStatus.CONFIRMED).exists()
-        assert not shots.exclude(source=ShotSource.MANUAL).exists()
+        # Sessions: mostly imported from the bay's launch monitor (measured),
+        # some recorded by the owner (verified), a few typed in (typed).
+        assert set(shots.values_list("source", flat=True)) == {ShotSource.CSV, ShotSource.MANUAL}
+        trust = Counter(shots.values_list("trust", flat=True))
+        assert set(trust) == {ShotTrust.MEASURED, ShotTrust.VERIFIED, ShotTrust.TYPED}
+        assert trust[ShotTrust.MEASURED] > trust[ShotTrust.VERIFIED] + trust[ShotTrust.TYPED]
+        verified = shots.filter(trust=ShotTrust.VERIFIED)
+        assert not verified.exclude(verified_by__username="owner").exists()
+        assert not shots.filter(trust=ShotTrust.TYPED).exclude(source=ShotSource.MANUAL).exists()
         assert set(shots.values_list("source_device", flat=True)) <= {"Trackman 4", "Garmin R10"}
         assert shots.counted().count() == shots.count()
         assert PersonalBest.objects.filter(golfer=golfer, metric="carry").count() == len(
@@ -223,6 +231,17 @@ def test_personal_bests_equal_the_best_carry_per_club(demo_settings):
         record = PersonalBest.objects.get(golfer=row["golfer"], club=row["club"], metric="carry")
         assert record.value == row["best"]
         assert record.shot.carry == row["best"]
+
+
+@pytest.mark.django_db
+def test_every_seeded_shot_is_in_a_practice_session(demo_settings):
+    seed("--quiet")
+
+    assert not Shot.objects.filter(session__isnull=True).exists()
+    sessions = PracticeSession.objects.all()
+    assert sessions.count() >= 20 * len(DEMO_GOLFERS)  # a few sessions a week for 90 days
+    for session in sessions.filter(golfer__username="demo"):
+        assert 15 <= session.shot_count <= 40  # one generated session each
 
 
 @pytest.mark.django_db

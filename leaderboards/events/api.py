@@ -31,6 +31,7 @@ from leaderboards.events import selectors as events
 from leaderboards.events import services
 from leaderboards.models import Event, EventEntry, EventState
 from retailers.models import Retailer
+from shots.models import RANKABLE_CHOICES
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -100,6 +101,10 @@ class EventBoardRowSerializer(serializers.Serializer):
     shot_id = serializers.IntegerField()
     hit_at = serializers.DateTimeField(default_timezone=datetime.UTC)
     division = serializers.CharField(help_text="The golfer's division; empty without divisions.")
+    trust = serializers.ChoiceField(
+        choices=RANKABLE_CHOICES,
+        help_text="The shot's trust level: verified by store staff, or measured.",
+    )
 
 
 class EventBoardSerializer(serializers.Serializer):

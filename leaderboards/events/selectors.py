@@ -2,7 +2,8 @@
 
 An event's board follows the event's own rules (see ``Event.rules_in_words``):
 shots hit at the event's store, counted, inside [starts_at, ends_at), with the
-event's club, the metric measured, staff-verified when the event says so, by
+event's club, the metric measured, of a level that ranks (verified, and
+measured unless the event is verified-only: ``shots.models.rankable``), by
 golfers who entered. Under "first N" only each golfer's first N such shots are
 attempts; a shot that does not qualify (not counted, another club, ...) does
 not use one up. One row per golfer: their best attempt; ties go to the earlier
@@ -54,7 +55,7 @@ from leaderboards.models import Event, EventEntry, EventState
 from retailers.models import CustomerLink, Retailer
 from retailers.units import shows_metric_units
 from shots.metrics import METRICS_BY_NAME, format_value
-from shots.models import COUNTED, Club, Shot, record_value_present
+from shots.models import Club, Shot, rankable, record_value_present
 
 Output = TypeVar("Output")
 
@@ -76,6 +77,7 @@ class EventBoardRow:
     shot_id: int
     hit_at: datetime
     division: str
+    trust: str = ""  # a ShotTrust value: verified or measured
 
 
 @dataclass(frozen=True)
@@ -138,8 +140,9 @@ def _qualifying_shots(event: Event, *, division: str | None) -> QuerySet[Shot]:
     entrants = EventEntry.objects.filter(event=event)
     if division is not None:
         entrants = entrants.filter(division=division)
+    # Ranked by trust level like the store's boards, under the event's own rule.
     shots = Shot.objects.filter(
-        COUNTED,
+        rankable(verified_only=event.verified_only),
         record_value_present(event.metric),
         retailer_id=event.retailer_id,
         hit_at__gte=event.starts_at,
@@ -148,8 +151,6 @@ def _qualifying_shots(event: Event, *, division: str | None) -> QuerySet[Shot]:
     )
     if event.club:
         shots = shots.filter(club=event.club)
-    if event.verified_only:
-        shots = shots.filter(verified_at__isnull=False)
     return shots
 
 
@@ -206,7 +207,9 @@ def event_board(
             ]
         )
     )
-    top = list(best.values("id", "golfer_id", "value", "club", "hit_at", "entry_division")[:limit])
+    top = list(
+        best.values("id", "golfer_id", "value", "club", "hit_at", "trust", "entry_division")[:limit]
+    )
     names = _board_names(event, [row["golfer_id"] for row in top])
     club_labels = dict(Club.choices)
     metric = METRICS_BY_NAME[event.metric]
@@ -223,6 +226,7 @@ def event_board(
             shot_id=row["id"],
             hit_at=row["hit_at"],
             division=row["entry_division"] or "",
+            trust=row["trust"],
         )
         for rank, row in enumerate(top, start=1)
     ]

@@ -97,11 +97,12 @@ def event_enter(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpRe
                 form.add_error("division" if "division" in form.fields else None, error)
         return _detail_page(request, store, event, entry_form=form)
     else:
-        in_division = f" in {entry.division}" if entry.division else ""
+        # "the Open division", never "You're in in Open".
+        division = f", {entry.division} division" if entry.division else ""
         if created:
-            messages.success(request, f"You're in{in_division}. Good luck!")
+            messages.success(request, f"You've entered {event.name}{division}. Good luck!")
         else:
-            messages.info(request, f"You had already entered{in_division}.")
+            messages.info(request, f"You had already entered {event.name}{division}.")
     return redirect("events:detail", slug=store.slug, pk=event.pk)
 
 

@@ -16,7 +16,7 @@ from leaderboards.tests.test_board_selector import consent, golfer, shot, store
 pytestmark = pytest.mark.django_db
 
 API_URL = "/api/v1/leaderboards/"
-ROW_KEYS = {"rank", "golfer", "value", "club", "shot_id", "hit_at"}
+ROW_KEYS = {"rank", "golfer", "value", "club", "shot_id", "hit_at", "trust"}
 
 
 @pytest.fixture
@@ -60,6 +60,7 @@ def test_it_answers_the_documented_shape(api, fairway, players):
         "club": "driver",
         "shot_id": best.pk,
         "hit_at": "2025-06-11T15:00:00Z",
+        "trust": "measured",
     }
     assert [row["rank"] for row in body["results"]] == [1, 2, 3]
     assert all(set(row) == ROW_KEYS for row in body["results"])

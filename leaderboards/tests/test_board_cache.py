@@ -18,7 +18,7 @@ from leaderboards.cache import scope_version
 from leaderboards.tests.test_board_selector import NEW_YORK, consent, golfer, shot, store
 from shots import services
 from shots.analysis.base import AnalysisOutput
-from shots.models import ShotStatus
+from shots.models import ShotSource, ShotStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,11 @@ def test_a_new_record_shows_on_the_next_request(
 
     with django_capture_on_commit_callbacks(execute=True):
         services.shot_create_manual(
-            golfer=bob, club="driver", metrics={"carry": 251.0}, retailer=fairway
+            golfer=bob,
+            club="driver",
+            metrics={"carry": 251.0},
+            retailer=fairway,
+            source=ShotSource.CSV,  # imported from the bay: measured, so it ranks
         )
 
     assert api_names(client) == ["Bob Bold", "Ann Able"]
@@ -99,7 +103,8 @@ def test_a_corrected_misread_leaves_the_board_at_once(
     with django_capture_on_commit_callbacks(execute=True):
         services.shot_update(shot=misread, club="driver", metrics={"carry": 210.0})
 
-    assert api_names(client) == ["Ann Able", "Bob Bold"]
+    # Changed by hand from what was measured: typed now, so off the board.
+    assert api_names(client) == ["Ann Able"]
 
 
 def test_a_deleted_shot_leaves_the_board_at_once(
@@ -341,7 +346,11 @@ def test_boards_are_served_from_the_database_while_redis_is_down(
     assert api_names(client) == ["Ann Able"]
     with django_capture_on_commit_callbacks(execute=True):
         services.shot_create_manual(
-            golfer=bob, club="driver", metrics={"carry": 251.0}, retailer=fairway
+            golfer=bob,
+            club="driver",
+            metrics={"carry": 251.0},
+            retailer=fairway,
+            source=ShotSource.CSV,  # imported from the bay: measured, so it ranks
         )
 
     assert api_names(client) == ["Bob Bold", "Ann Able"]

@@ -28,7 +28,7 @@ from leaderboards.boards import (
 from leaderboards.selectors import BoardRow, board_me, leaderboard
 from retailers.models import CustomerLink, Retailer
 from shots import services
-from shots.models import Shot, ShotStatus
+from shots.models import Shot, ShotSource, ShotStatus, ShotTrust
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -68,10 +68,14 @@ def consent(golfer: User, retailer: Retailer, *, name: str = "", agreed: bool = 
 
 
 def shot(golfer: User, retailer: Retailer | None, **fields: object) -> Shot:
-    """A counted driver shot at the store (change any field to make it not count)."""
+    """A counted, measured driver shot at the store (change any field to make it not count)."""
     values = {
         "club": "driver",
         "status": ShotStatus.CONFIRMED,
+        # Imported from the launch monitor's file, so measured: it ranks unless
+        # the store is verified-only.
+        "source": ShotSource.CSV,
+        "trust": ShotTrust.MEASURED,
         "hit_at": datetime(2025, 6, 11, 15, 0, tzinfo=UTC),
         "ball_speed": 150.0,
         "club_speed": 103.0,
@@ -158,7 +162,12 @@ def brute_force_board(
             return False
         if retailer is not None and candidate.retailer_id != retailer.pk:
             return False
-        if stores[candidate.retailer_id].leaderboard_verified_only and not candidate.verified_at:
+        # Verified shots rank everywhere, measured ones unless the store is
+        # verified-only, typed (and excluded) ones nowhere.
+        verified_only = stores[candidate.retailer_id].leaderboard_verified_only
+        if candidate.trust != ShotTrust.VERIFIED and (
+            candidate.trust != ShotTrust.MEASURED or verified_only
+        ):
             return False
         if club is not None and candidate.club != club:
             return False
@@ -189,6 +198,7 @@ def brute_force_board(
             club=winner.club,
             shot_id=winner.pk,
             hit_at=winner.hit_at,
+            trust=winner.trust,
         )
         for rank, winner in enumerate(sorted(best.values(), key=order), start=1)
     ]
@@ -261,6 +271,8 @@ def random_dataset(seed: int) -> Dataset:
     offsets = [timedelta(0), timedelta(seconds=-1), timedelta(minutes=1), timedelta(hours=-5)]
     offsets += [timedelta(days=-3), timedelta(days=-40), timedelta(days=-400)]
 
+    # Mostly levels that rank, so boards have rows to order; the rest never rank.
+    TRUST_LEVELS = [ShotTrust.MEASURED] * 4 + [ShotTrust.VERIFIED] * 3 + [ShotTrust.TYPED]
     shots = []
     for _ in range(rng.randint(30, 70)):
         shots.append(
@@ -274,6 +286,7 @@ def random_dataset(seed: int) -> Dataset:
                 verified_at=now if rng.random() < 0.5 else None,
                 hit_at=rng.choice(edges) + rng.choice(offsets),
                 **{metric: rng.choice(choices) for metric, choices in VALUES.items()},
+                trust=rng.choice(TRUST_LEVELS),
             )
         )
     Shot.objects.bulk_create(shots)
@@ -507,7 +520,10 @@ def test_a_corrected_misread_drops_the_golfer_down_the_board():
     misread = shot(ann, fairway, carry=390.0)
     shot(bob, fairway, carry=250.0)
 
-    services.shot_update(shot=misread, club="driver", metrics={"carry": 239.0})
+    staff = golfer("Staff")
+    services.shot_correct_by_staff(
+        shot=misread, staff=staff, club="driver", metrics={"carry": 239.0}, reason="Misread"
+    )
     board = leaderboard(spec(fairway))
 
     assert [(row.name, row.value) for row in board.rows] == [("Bob", 250.0), ("Ann", 239.0)]
@@ -520,7 +536,7 @@ def test_a_shot_corrected_to_another_club_leaves_the_club_board():
     consent(ann, fairway)
     misread = shot(ann, fairway, carry=240.0)
 
-    services.shot_update(shot=misread, club="3w", metrics={"carry": 240.0})
+    services.shot_update(shot=misread, club="3w", metrics=misread.metric_values())
 
     assert leaderboard(spec(fairway, club="driver")).rows == []
     assert len(leaderboard(spec(fairway, club="3w")).rows) == 1
@@ -587,7 +603,13 @@ def test_a_verified_only_store_counts_verified_shots_on_its_board_and_on_all_sto
     consent(ann, strict)
     consent(bob, strict)
     shot(ann, strict, carry=280.0)
-    shot(bob, strict, carry=240.0, verified_at=datetime(2025, 6, 11, tzinfo=UTC))
+    shot(
+        bob,
+        strict,
+        carry=240.0,
+        verified_at=datetime(2025, 6, 11, tzinfo=UTC),
+        trust=ShotTrust.VERIFIED,
+    )
 
     for scope in (strict, None):
         board = leaderboard(spec(scope))

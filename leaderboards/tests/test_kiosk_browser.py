@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from leaderboards import views
 from leaderboards.tests.test_board_selector import consent, golfer, shot, store
 from shots import services
+from shots.models import ShotSource
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -51,7 +52,11 @@ def test_the_kiosk_fills_the_screen_rotates_its_boards_and_refreshes_itself(
     newcomer = golfer("New Record")
     consent(newcomer, fairway)
     services.shot_create_manual(
-        golfer=newcomer, club="driver", metrics={"carry": 275.0}, retailer=fairway
+        golfer=newcomer,
+        club="driver",
+        metrics={"carry": 275.0},
+        retailer=fairway,
+        source=ShotSource.CSV,  # imported from the bay: measured, so it ranks
     )
     expect(title).to_have_text("Carry · This week", timeout=5_000)
     expect(rows.first).to_contain_text("New Record")

@@ -8,6 +8,7 @@ from django.urls import reverse
 from accounts.models import User
 from retailers.models import CustomerLink, Retailer
 from retailers.services import customer_join
+from retailers.tests.journeys import sign_up_from_join_link
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ def test_a_golfer_joins_without_any_consent(client, store, golfer):
     client.force_login(golfer)
     response = client.post("/join/fairway/", {})
     assert response.status_code == 302
-    assert response["Location"] == reverse("stores:mine")
+    assert response["Location"] == reverse("home")
     link = CustomerLink.objects.get(golfer=golfer, retailer=store)
     assert (link.leaderboard_consent, link.marketing_consent) == (False, False)
     assert link.joined_via == "link"
@@ -150,20 +151,12 @@ def test_my_stores_needs_a_login(client):
 def test_an_anonymous_golfer_joins_by_the_store_link(browser_page, live_server):
     Retailer.objects.create(name="Fairway Lab", slug="fairway")
     page = browser_page
-    page.goto(f"{live_server.url}/join/fairway/")
-    page.get_by_role("link", name="Sign up to join").click()
-    page.get_by_label("Username").fill("newgolfer")
-    page.get_by_label("Email address").fill("new@example.com")
-    page.get_by_label("Password", exact=True).fill("a long enough passphrase")
-    page.get_by_label("Password confirmation").fill("a long enough passphrase")
-    page.get_by_role("button", name="Sign up").click()
-
-    page.wait_for_url(f"{live_server.url}/join/fairway/")
+    sign_up_from_join_link(page, f"{live_server.url}/join/fairway/")  # the link the QR code opens
     page.get_by_label("Show me on this store's leaderboards").check()
     page.get_by_label("Name on the boards").fill("Newbie")
     page.get_by_role("button", name="Join Fairway Lab").click()
 
-    page.wait_for_url(f"{live_server.url}/stores/")
+    page.wait_for_url(f"{live_server.url}/")
     assert page.get_by_role("heading", name="Fairway Lab").is_visible()
     link = CustomerLink.objects.get(golfer__username="newgolfer")
     assert link.leaderboard_consent

@@ -6,6 +6,7 @@
 - ``uploads``: storing a photo as a shot and queueing its analysis.
 - ``pipeline``: the worker's analysis of a photo, and the sweeper's claim.
 - ``reviews``: store staff verifying, excluding and correcting shots.
+- ``sessions``: grouping shots into practice sessions (the 60-minute rule, imports).
 
 Everything is re-exported here, so ``from shots import services`` and
 ``services.shot_verify(...)`` keep working whichever module a function is in.
@@ -26,6 +27,12 @@ from shots.services.reviews import (
     shot_include,
     shot_verify,
 )
+from shots.services.sessions import (
+    session_for_shot,
+    session_shot_removed,
+    sessions_import,
+    sessions_regroup_for_golfer,
+)
 from shots.services.uploads import PhotoStorageUnavailable, shot_create_from_photo
 from shots.tasks import analysis_enqueue, shots_requeue_stuck
 
@@ -37,6 +44,10 @@ __all__ = [
     "analysis_enqueue",
     "counted_shot_changed",
     "personal_bests_recompute",
+    "session_for_shot",
+    "session_shot_removed",
+    "sessions_import",
+    "sessions_regroup_for_golfer",
     "shot_analyze",
     "shot_can_count_check",
     "shot_confirm",

@@ -13,8 +13,10 @@ from accounts.models import User
 from golfshots import monitoring
 from retailers.models import Retailer
 from shots.metrics import METRIC_NAMES
-from shots.models import Club, Shot, ShotSource, ShotStatus
+from shots.models import AnalysisOutcome, Club, Shot, ShotSource, ShotStatus
 from shots.services.records import ShotBusy, ShotPlace, counted_shot_changed, shot_can_count_check
+from shots.services.sessions import session_for_shot, session_shot_removed
+from shots.trust import EDITED_FLAG, edited_flagged, edited_metrics, trust_level_for
 from shots.validation import check_values
 
 
@@ -64,13 +66,20 @@ def shot_create_manual(
     source: str = ShotSource.MANUAL,
     source_device: str = "",
     client_token: str = "",
+    recorded_by: User | None = None,
 ) -> tuple[Shot, bool]:
-    """Record a shot whose numbers the golfer typed (or sent through the API).
+    """Record a shot whose numbers the golfer typed (or sent through the API, or a file held).
 
     The golfer vouches for typed numbers, so the shot is ``confirmed`` at once
-    and counts. Returns ``(shot, created)``: a repeated ``client_token`` gives
-    back the shot the first submit made instead of a duplicate.
+    and counts for their own bests; it is ``typed`` and ranks on no store
+    board until staff verify it (a ``csv`` import is ``measured``).
+    ``recorded_by``: the store's staff member who entered it at the counter,
+    which makes it verified. Returns ``(shot, created)``: a repeated
+    ``client_token`` gives back the shot the first submit made instead of a
+    duplicate.
     """
+    if recorded_by is not None and retailer is None:
+        raise ValueError("Staff record shots at their store: pass the retailer.")
     if client_token:
         existing = Shot.objects.filter(golfer=golfer, client_token=client_token).first()
         if existing is not None:
@@ -85,10 +94,15 @@ def shot_create_manual(
         status=ShotStatus.CONFIRMED,
         client_token=client_token,
     )
+    if recorded_by is not None:
+        shot.verified_by = recorded_by
+        shot.verified_at = timezone.now()
     _apply_values(shot, club=club, metrics=metrics)
+    shot.trust = trust_level_for(shot)
     try:
         with transaction.atomic():
             shot.save()
+            session_for_shot(shot=shot)
             counted_shot_changed(places=[ShotPlace.of(shot)])
             transaction.on_commit(lambda: monitoring.observe_shot_recorded(source=source))
     except IntegrityError:
@@ -110,21 +124,56 @@ def shot_update(
     """Correct (and so confirm) a shot's club, time or numbers; personal bests follow.
 
     Refused while a photo is being analysed: the analyser would overwrite it.
+    Measured numbers changed by hand (a photo's from what the analyser read,
+    an imported file's from what the file said) are flagged ``edited`` and
+    make the shot typed; changed numbers also void an earlier staff
+    verification (``shot_correct_by_staff`` verifies again after this).
     """
     if shot.is_pending:
         raise ShotBusy(
             "This shot's photo is still being read; correct it once analysis has finished."
         )
     before = ShotPlace.of(shot)
+    numbers_before = (shot.club, shot.metric_values())
+    edited = _edited_by_hand(shot, metrics)
     _apply_values(shot, club=club, metrics=metrics)
+    for name in edited:
+        shot.metric_flags.setdefault(name, []).append(EDITED_FLAG)
+    if (shot.club, shot.metric_values()) != numbers_before:
+        shot.verified_by = None
+        shot.verified_at = None
     if hit_at is not None:
         shot.hit_at = hit_at
     # A golfer's correction is a confirmation: they have looked at the numbers.
     shot.status = ShotStatus.CONFIRMED
     shot.has_rejected_values = False
+    shot.trust = trust_level_for(shot)
     with transaction.atomic():
         shot.save()
+        session_for_shot(shot=shot)
         counted_shot_changed(places=[before, ShotPlace.of(shot)])
+
+
+def _edited_by_hand(shot: Shot, metrics: Mapping[str, float | None]) -> list[str]:
+    """The measured metrics that ``metrics`` changes from what was measured."""
+    if shot.source == ShotSource.PHOTO:
+        # Against the reading, so putting a misread number back undoes the edit.
+        return edited_metrics(read=_values_read(shot), submitted=metrics)
+    if shot.source == ShotSource.CSV:
+        # The file is not kept: against the values before, plus earlier edits.
+        changed = edited_metrics(read=shot.metric_values(), submitted=metrics)
+        return sorted({*edited_flagged(shot.metric_flags), *changed})
+    return []
+
+
+def _values_read(shot: Shot) -> dict[str, float]:
+    """What the analyser last read from the shot's photo; empty when it read nothing."""
+    analysis = (
+        shot.analyses.filter(outcome__in=(AnalysisOutcome.ANALYZED, AnalysisOutcome.NEEDS_REVIEW))
+        .only("values")
+        .first()
+    )
+    return dict(analysis.values) if analysis is not None else {}
 
 
 def shot_delete(*, shot: Shot) -> None:
@@ -134,6 +183,7 @@ def shot_delete(*, shot: Shot) -> None:
         storage = shot.image.storage if shot.image else None
         place = ShotPlace.of(shot)
         shot.delete()
+        session_shot_removed(shot=shot)
         counted_shot_changed(places=[place])
         if storage is not None and image_name:
             # robust: the shot is gone once committed; an S3 hiccup is logged
@@ -142,10 +192,11 @@ def shot_delete(*, shot: Shot) -> None:
 
 
 def shot_confirm(*, shot: Shot) -> None:
-    """The golfer accepts the numbers as read; the shot now counts."""
+    """The golfer accepts the numbers as read; the shot now counts (a photo's as measured)."""
     shot_can_count_check(shot, action="confirm")
     with transaction.atomic():
         shot.status = ShotStatus.CONFIRMED
         shot.has_rejected_values = False
-        shot.save(update_fields=["status", "has_rejected_values", "updated_at"])
+        shot.trust = trust_level_for(shot)
+        shot.save(update_fields=["status", "has_rejected_values", "trust", "updated_at"])
         counted_shot_changed(places=[ShotPlace.of(shot)])

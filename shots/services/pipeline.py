@@ -36,6 +36,8 @@ from shots.models import (
     ShotStatus,
 )
 from shots.services.records import ShotPlace, counted_shot_changed
+from shots.services.sessions import session_for_shot
+from shots.trust import trust_level_for
 from shots.validation import check_values
 
 logger = logging.getLogger(__name__)
@@ -186,7 +188,11 @@ def _store_analysis_result(
         if output.device and not shot.source_device:
             shot.source_device = output.device[: Shot._meta.get_field("source_device").max_length]
         shot.status = ShotStatus(outcome.value)
+        shot.trust = trust_level_for(shot)
         shot.save()
+        # hit_at stays, but the row was read before the analyser ran and saved
+        # whole: this puts back a session a merge may have moved it to meanwhile.
+        session_for_shot(shot=shot)
         analysis = _record_analysis(
             shot,
             analyser,

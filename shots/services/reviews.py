@@ -14,6 +14,7 @@ from accounts.models import User
 from shots.models import ReviewAction, Shot, ShotReview, ShotStatus
 from shots.services.manual import shot_update
 from shots.services.records import ShotPlace, counted_shot_changed, shot_can_count_check
+from shots.trust import trust_level_for
 
 
 def _review_snapshot(shot: Shot) -> dict[str, Any]:
@@ -37,12 +38,14 @@ def shot_verify(*, shot: Shot, staff: User) -> ShotReview:
         shot.has_rejected_values = False
         shot.verified_by = staff
         shot.verified_at = timezone.now()
+        shot.trust = trust_level_for(shot)
         shot.save(
             update_fields=[
                 "status",
                 "has_rejected_values",
                 "verified_by",
                 "verified_at",
+                "trust",
                 "updated_at",
             ]
         )
@@ -75,7 +78,9 @@ def _set_excluded(*, shot: Shot, staff: User, excluded: bool, reason: str) -> Sh
         before = _review_snapshot(shot)
         shot.is_excluded = excluded
         shot.exclusion_reason = reason if excluded else ""
-        shot.save(update_fields=["is_excluded", "exclusion_reason", "updated_at"])
+        # Derived, so including the shot again restores the level it had.
+        shot.trust = trust_level_for(shot)
+        shot.save(update_fields=["is_excluded", "exclusion_reason", "trust", "updated_at"])
         review = ShotReview.objects.create(
             shot=shot,
             staff=staff,
@@ -95,20 +100,27 @@ def shot_correct_by_staff(
     club: str,
     metrics: Mapping[str, float | None],
     hit_at: datetime | None = None,
-    reason: str = "",
+    reason: str,
 ) -> ShotReview:
-    """Staff fix the numbers from the photo; a staff correction is also a verification."""
+    """Staff fix the numbers from the photo; a staff correction is also a verification.
+
+    ``reason`` is required: the golfer sees it on the shot, with the old and new values.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError("Say why the shot is corrected; the golfer will see the reason.")
     with transaction.atomic():
         before = _review_snapshot(shot)
         shot_update(shot=shot, club=club, metrics=metrics, hit_at=hit_at)
         shot.verified_by = staff
         shot.verified_at = timezone.now()
-        shot.save(update_fields=["verified_by", "verified_at", "updated_at"])
+        shot.trust = trust_level_for(shot)
+        shot.save(update_fields=["verified_by", "verified_at", "trust", "updated_at"])
         return ShotReview.objects.create(
             shot=shot,
             staff=staff,
             action=ReviewAction.CORRECT,
-            reason=reason.strip()[: ShotReview._meta.get_field("reason").max_length],
+            reason=reason[: ShotReview._meta.get_field("reason").max_length],
             before=before,
             after=_review_snapshot(shot),
         )

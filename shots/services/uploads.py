@@ -6,13 +6,16 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from golfshots import monitoring
 from retailers.models import Retailer
 from shots.images import ShrunkImage
 from shots.models import Club, Shot, ShotSource, ShotStatus
+from shots.services.sessions import session_for_shot
 from shots.tasks import analysis_enqueue
+from shots.trust import trust_level_for
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +33,12 @@ def shot_create_from_photo(
     club: str = "",
     retailer: Retailer | None = None,
     client_token: str = "",
+    recorded_by: User | None = None,
 ) -> tuple[Shot, bool]:
     """Store a shrunk photo as a ``received`` shot and queue its analysis.
+
+    ``recorded_by``: the store's staff member who took the photo at the
+    counter, which makes the shot verified (it still counts only once read).
 
     The same token, or the same original photo from the same golfer, gives
     back the first shot instead of a second one. If the row cannot be saved
@@ -42,6 +49,8 @@ def shot_create_from_photo(
         return existing, False
     if club and club not in Club.values:
         raise ValidationError(f"Unknown club {club!r}.")
+    if recorded_by is not None and retailer is None:
+        raise ValueError("Staff record shots at their store: pass the retailer.")
 
     shot = Shot(
         golfer=golfer,
@@ -52,6 +61,10 @@ def shot_create_from_photo(
         image_sha256=photo.sha256,
         client_token=client_token,
     )
+    if recorded_by is not None:
+        shot.verified_by = recorded_by
+        shot.verified_at = timezone.now()
+    shot.trust = trust_level_for(shot)
     stored = photo.as_django_file()
     try:
         shot.image.save(photo.name, stored, save=False)
@@ -62,6 +75,7 @@ def shot_create_from_photo(
     try:
         with transaction.atomic():
             shot.save()
+            session_for_shot(shot=shot)  # a photo's hit_at is its upload time
             shot_id = shot.pk
             transaction.on_commit(lambda: analysis_enqueue(shot_id=shot_id))
             transaction.on_commit(lambda: monitoring.observe_shot_recorded(source=ShotSource.PHOTO))

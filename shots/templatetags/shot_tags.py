@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from django import template
@@ -25,6 +26,13 @@ def _metric_units(context: template.Context) -> bool:
 def metric_value(context: template.Context, metric_name: str, value: float | None) -> str:
     """``{% metric_value "carry" shot.carry %}`` in the viewer's units."""
     return format_value(METRICS_BY_NAME[metric_name], value, metric_units=_metric_units(context))
+
+
+@register.simple_tag(takes_context=True)
+def metric_spread(context: template.Context, metric_name: str, value: float | None) -> str:
+    """A spread (standard deviation) in the viewer's units: a size, so never an L or R side."""
+    metric = replace(METRICS_BY_NAME[metric_name], signed=False)
+    return format_value(metric, value, metric_units=_metric_units(context))
 
 
 @register.simple_tag(takes_context=True)

@@ -31,7 +31,9 @@ SHOT_KEYS = {
     *METRIC_NAMES,
     "metric_flags",
     "is_counted",
+    "trust",
     "image",
+    "session",
 }
 
 
@@ -210,6 +212,7 @@ def test_it_creates_a_shot_from_json_values(api, golfer):
     assert body["smash_factor"] == 1.38
     assert body["metric_flags"] == {"smash_factor": ["derived"]}
     assert body["is_counted"] is True
+    assert body["trust"] == "typed"  # counts for the golfer; ranks at no store until verified
     assert body["retailer"] is None
     assert body["image"] is None
     assert body["total"] is None

@@ -16,7 +16,8 @@ def test_a_new_golfer_signs_up_records_a_shot_and_sees_it_in_the_bag(browser_pag
     page.get_by_label("Password", exact=True).fill("a long unusual passphrase")
     page.get_by_label("Password confirmation").fill("a long unusual passphrase")
     page.get_by_role("button", name="Sign up").click()
-    expect(page.get_by_role("heading", name="My shots")).to_be_visible()
+    # A new golfer lands on their home page.
+    expect(page.get_by_role("heading", name="Hi,")).to_be_visible()
 
     page.get_by_role("link", name="Record a shot").first.click()
     page.get_by_label("Club", exact=True).select_option("7i")
@@ -25,6 +26,8 @@ def test_a_new_golfer_signs_up_records_a_shot_and_sees_it_in_the_bag(browser_pag
     page.get_by_role("button", name="Save shot").click()
     expect(page.get_by_text("Shot saved.")).to_be_visible()
 
+    # At phone width the header's links sit behind the menu button.
+    page.get_by_role("button", name="Menu").click()
     page.get_by_role("link", name="My bag").click()
     row = page.get_by_role("row", name="7-iron")
     expect(row).to_contain_text("152.0 yd")

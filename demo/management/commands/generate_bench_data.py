@@ -35,6 +35,7 @@ from demo.seed import CLUB_MODELS
 from retailers.models import CustomerLink, Retailer
 from shots.metrics import RECORD_METRICS
 from shots.models import COUNTED_STATUSES, PersonalBest, Shot, ShotSource, ShotStatus
+from shots.trust import ShotFacts, trust_level_for
 
 STORE_SLUG_PREFIX = "bench-store-"
 GOLFER_USERNAME_PREFIX = "bench-golfer-"
@@ -252,6 +253,9 @@ def _session_shots(
                 if store is not None and rng.random() < VERIFIED_SHARE
                 else None
             )
+            trust = trust_level_for(
+                ShotFacts(is_excluded=excluded, verified_at=verified_at, source=source)
+            )
             # A photo still waiting for the analyser may not know its club yet.
             shot_club = "" if not measured and rng.random() < 0.5 else club
             created_at = hit_at + timedelta(seconds=rng.randint(5, 60))
@@ -267,6 +271,7 @@ def _session_shots(
                 rejected,
                 excluded,
                 verified_at,
+                trust,
                 created_at,
                 created_at,
             )
@@ -293,6 +298,7 @@ SHOT_COLUMNS = (
     "has_rejected_values",
     "is_excluded",
     "verified_at",
+    "trust",
     "created_at",
     "updated_at",
 )

@@ -13,9 +13,9 @@ from golfshots.cache_scopes import board_versions_bump
 from leaderboards.events import services
 from leaderboards.models import AttemptRule, Event, EventEntry
 from retailers.models import Retailer
-from shots.models import Club
+from shots.models import Club, ShotSource
 from shots.services import shot_create_manual
-from shots.tests.factories import ShotFactory
+from shots.tests.factories import MeasuredShotFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def entrant(event: Event, name: str) -> User:
 
 
 def hit(golfer: User, store: Retailer, carry: float) -> None:
-    ShotFactory(
+    MeasuredShotFactory(
         golfer=golfer, retailer=store, hit_at=timezone.now() - timedelta(hours=1), carry=carry
     )
 
@@ -108,7 +108,13 @@ def test_a_new_record_shows_on_the_next_request(
     assert "251.0 yd" not in kiosk_slide(client, store)
 
     with django_capture_on_commit_callbacks(execute=True):
-        shot_create_manual(golfer=ann, club=Club.DRIVER, metrics={"carry": 251.0}, retailer=store)
+        shot_create_manual(
+            golfer=ann,
+            club=Club.DRIVER,
+            metrics={"carry": 251.0},
+            retailer=store,
+            source=ShotSource.CSV,  # imported from the bay's launch monitor: measured
+        )
 
     assert "251.0 yd" in page(client, event)
     assert "251.0 yd" in kiosk_slide(client, store)

@@ -15,7 +15,7 @@ from leaderboards.events import services
 from leaderboards.models import AttemptRule, Event, EventEntry
 from retailers.models import Retailer
 from shots.models import Club
-from shots.tests.factories import ShotFactory
+from shots.tests.factories import MeasuredShotFactory
 
 EVENT_KEYS = {
     "id",
@@ -95,7 +95,7 @@ def test_anyone_reads_an_event_with_its_boards(client, store, golfer):
         store, attempt_rule=AttemptRule.FIRST_N, attempts=2, divisions=["Juniors", "Seniors"]
     )
     EventEntry.objects.create(event=event, golfer=golfer, division="Juniors")
-    shot = ShotFactory(golfer=golfer, retailer=store, carry=251.5, hit_at=timezone.now())
+    shot = MeasuredShotFactory(golfer=golfer, retailer=store, carry=251.5, hit_at=timezone.now())
 
     response = client.get(f"/api/v1/events/{event.pk}/")
 
@@ -113,6 +113,7 @@ def test_anyone_reads_an_event_with_its_boards(client, store, golfer):
             "shot_id": shot.pk,
             "hit_at": shot.hit_at.isoformat().replace("+00:00", "Z"),
             "division": "Juniors",
+            "trust": "measured",
         }
     ]
     assert body["boards"][2]["results"] == []

@@ -15,7 +15,7 @@ from leaderboards.events import services
 from leaderboards.models import AttemptRule, Event, EventEntry
 from retailers.models import Membership, Retailer, Role
 from shots.models import Club
-from shots.tests.factories import ShotFactory
+from shots.tests.factories import MeasuredShotFactory
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +86,7 @@ def test_the_event_page_explains_the_rules_and_shows_the_board(client, store):
     event = make_event(store, attempt_rule=AttemptRule.FIRST_N, attempts=3)
     golfer = UserFactory(display_name="Ann")
     EventEntry.objects.create(event=event, golfer=golfer)
-    ShotFactory(golfer=golfer, retailer=store, hit_at=timezone.now(), carry=251.5)
+    MeasuredShotFactory(golfer=golfer, retailer=store, hit_at=timezone.now(), carry=251.5)
 
     html = client.get(f"/s/{store.slug}/events/{event.pk}/").content.decode()
 
@@ -117,7 +117,7 @@ def test_a_golfer_enters_once_and_entering_again_is_harmless(client, store):
     first = client.post(url, follow=True)
     again = client.post(url, follow=True)
 
-    assert "You&#x27;re in" in first.content.decode()
+    assert "You&#x27;ve entered Longest drive. Good luck!" in first.content.decode()
     assert "You had already entered" in again.content.decode()
     assert EventEntry.objects.filter(event=event, golfer=golfer).count() == 1
     assert client.get(url).status_code == 302  # back from log-in: to the event page
@@ -158,7 +158,7 @@ def test_the_printable_results_sheet_names_the_winners_per_division(client, stor
     for name, division, carry in [("Ann", "Juniors", 240), ("Bob", "Seniors", 260)]:
         golfer = UserFactory(display_name=name)
         EventEntry.objects.create(event=event, golfer=golfer, division=division)
-        ShotFactory(
+        MeasuredShotFactory(
             golfer=golfer, retailer=store, hit_at=event.starts_at + timedelta(1), carry=carry
         )
 
@@ -201,3 +201,15 @@ def test_an_anonymous_user_has_no_entry(store):
     from leaderboards.events.selectors import entry_for
 
     assert entry_for(make_event(store), AnonymousUser()) is None
+
+
+def test_it_names_the_event_and_division_once_on_entering(client, store):
+    event = make_event(store, name="Open", divisions=["Open", "Seniors"])
+    client.force_login(UserFactory())
+
+    page = client.post(
+        f"/s/{store.slug}/events/{event.pk}/enter/", {"division": "Open"}, follow=True
+    ).content.decode()
+
+    assert "You&#x27;ve entered Open, Open division. Good luck!" in page
+    assert "in in" not in page

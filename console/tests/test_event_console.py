@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
 
 import pytest
-from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from leaderboards.events import services
+
+# Members, events and the event form are shared with the golfers' event pages.
+from leaderboards.events.tests.test_events_pages import FORM, make_event, member
 from leaderboards.models import AttemptRule, Event, EventEntry
-from retailers.models import Membership, Retailer, Role
-from shots.models import Club
+from retailers.models import Retailer, Role
 
 
 @pytest.fixture(autouse=True)
@@ -22,46 +21,8 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture
 def store(db) -> Retailer:
+    # London, so a form's local times and the stored UTC ones differ.
     return Retailer.objects.create(name="Fairway Lab", slug="fairway", timezone="Europe/London")
-
-
-def member(store: Retailer, role: str = Role.STAFF):
-    user = UserFactory.create(username=f"{store.slug}-{role}")
-    Membership.objects.create(user=user, retailer=store, role=role)
-    return user
-
-
-def make_event(store: Retailer, **rules) -> Event:
-    now = timezone.now()
-    values: dict[str, Any] = {
-        "name": "Longest drive",
-        "metric": "carry",
-        "club": Club.DRIVER,
-        "starts_at": now - timedelta(days=1),
-        "ends_at": now + timedelta(days=1),
-    }
-    values.update(rules)
-    return services.event_create(retailer=store, created_by=None, **values)
-
-
-def finished_event(store: Retailer, **rules) -> Event:
-    now = timezone.now()
-    return make_event(
-        store, starts_at=now - timedelta(days=8), ends_at=now - timedelta(days=1), **rules
-    )
-
-
-FORM = {
-    "name": "Summer long drive",
-    "metric": "carry",
-    "club": "driver",
-    "starts_at": "2026-07-01T09:00",
-    "ends_at": "2026-07-08T21:00",
-    "attempt_rule": "first_n",
-    "attempts": "3",
-    "divisions": "Juniors, Seniors",
-    "verified_only": "on",
-}
 
 
 # --- Console tenancy ------------------------------------------------------------

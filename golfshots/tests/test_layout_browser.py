@@ -13,6 +13,7 @@ from django.test import Client
 
 from accounts.models import User
 from demo.seed import demo_data_seed
+from golfshots.tests.main_pages import main_pages
 from leaderboards.models import Event
 from shots.models import Shot
 
@@ -50,54 +51,7 @@ def _pages() -> dict[str | None, list[str]]:
     assert shot is not None
     event = Event.objects.filter(retailer__slug="demo").first()
     assert event is not None
-    return {
-        None: [
-            "/",
-            "/accounts/login/",
-            "/accounts/signup/",
-            "/leaderboards/",
-            "/s/demo/",
-            "/s/demo/kiosk/",
-            "/s/demo/events/",
-        ],
-        "demo": [
-            "/",
-            "/shots/",
-            "/shots/new/",
-            "/shots/upload/",
-            f"/shots/{shot.pk}/",
-            f"/shots/{shot.pk}/edit/",
-            "/bag/",
-            "/my-game/",
-            "/my-game/?days=365",
-            "/my-game/compare/?before_start=2026-01-01&before_end=2026-06-30"
-            "&after_start=2026-07-01&after_end=2026-11-24",
-            "/stores/",
-            "/join/demo/",
-            "/leaderboards/",
-            "/leaderboards/?store=demo&metric=smash_factor&period=all",
-            "/s/demo/",
-            "/s/demo/events/",
-            f"/s/demo/events/{event.pk}/",
-            "/accounts/settings/",
-        ],
-        "owner": [
-            "/console/demo/",
-            "/console/demo/customers/",
-            f"/console/demo/customers/{golfer.pk}/",
-            f"/console/demo/customers/{golfer.pk}/game/",
-            "/console/demo/verification/",
-            "/console/demo/verification/log/",
-            f"/console/demo/shots/{shot.pk}/",
-            "/console/demo/record/",
-            f"/console/demo/customers/{golfer.pk}/record/",
-            "/console/demo/settings/",
-            "/console/demo/events/",
-            "/console/demo/events/new/",
-            f"/console/demo/events/{event.pk}/edit/",
-            "/console/demo/staff/",
-        ],
-    }
+    return main_pages(golfer_id=golfer.pk, shot_id=shot.pk, event_id=event.pk)
 
 
 def _log_in(page, live_server, username: str | None) -> None:

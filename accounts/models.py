@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import zoneinfo
-
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -15,10 +13,6 @@ class Units(models.TextChoices):
 class Handedness(models.TextChoices):
     RIGHT = "right", "Right-handed"
     LEFT = "left", "Left-handed"
-
-
-def timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
 class User(AbstractUser):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from console import event_views, staff_views, views
+from console import event_views, import_views, staff_views, views
 
 app_name = "console"
 
@@ -19,6 +19,17 @@ urlpatterns = [
         "console/<slug:slug>/customers/<int:golfer_id>/game/",
         views.customer_game,
         name="customer_game",
+    ),
+    path(
+        "console/<slug:slug>/customers/<int:golfer_id>/import/",
+        import_views.customer_import,
+        name="customer_import",
+    ),
+    path("console/<slug:slug>/imports/<int:pk>/", import_views.import_detail, name="import"),
+    path(
+        "console/<slug:slug>/imports/<int:pk>/status/",
+        import_views.import_status,
+        name="import_status",
     ),
     path("console/<slug:slug>/record/", views.record_pick, name="record_pick"),
     path("console/<slug:slug>/verification/", views.verification_queue, name="queue"),

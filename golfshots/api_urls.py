@@ -14,6 +14,7 @@ from console.api import (
 from leaderboards.api import LeaderboardView
 from leaderboards.events.api import EventViewSet
 from shots.api import PersonalBestViewSet, ShotViewSet
+from shots.import_api import ImportViewSet
 from shots.session_api import PracticeSessionViewSet
 
 router = SimpleRouter()
@@ -21,6 +22,7 @@ router.register("shots", ShotViewSet, basename="api-shot")
 router.register("personal-bests", PersonalBestViewSet, basename="api-personal-best")
 router.register("events", EventViewSet, basename="api-event")
 router.register("sessions", PracticeSessionViewSet, basename="api-session")
+router.register("imports", ImportViewSet, basename="api-import")
 
 urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="api-token"),

@@ -222,6 +222,22 @@ class Shot(models.Model):
         help_text="The practice session the shot belongs to.",
     )
 
+    # Launch-monitor file imports: the file the shot came from, and what makes
+    # it the same shot in another (or the same) export: shots.services.imports.
+    shot_import = models.ForeignKey(
+        "shots.ShotImport",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="shots",
+        help_text="The imported launch-monitor file the shot came from.",
+        # No index: nothing looks shots up by import on a hot path (an
+        # import's shots are its session's), and building one on a million
+        # rows would lock the table during the migration.
+        db_index=False,
+    )
+    import_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+
     objects = ShotQuerySet.as_manager()
 
     class Meta:
@@ -232,6 +248,14 @@ class Shot(models.Model):
                 fields=["golfer", "client_token"],
                 condition=~Q(client_token=""),
                 name="unique_shot_client_token",
+            ),
+            # Re-importing a file (or an overlapping export of one session)
+            # never makes a shot twice; the importer also reads this index
+            # to count the rows already imported.
+            models.UniqueConstraint(
+                fields=["golfer", "import_fingerprint"],
+                condition=~Q(import_fingerprint=""),
+                name="unique_shot_import_fingerprint",
             ),
         ]
         indexes = [
@@ -372,6 +396,84 @@ class PracticeSession(models.Model):
     @property
     def duration(self) -> timedelta:
         return self.ended_at - self.started_at
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEW = "preview", "Waiting for confirmation"
+    IMPORTING = "importing", "Importing"
+    IMPORTED = "imported", "Imported"
+    FAILED = "failed", "Failed"
+
+
+class ShotImport(models.Model):
+    """One uploaded launch-monitor export: how it was read, the choices made, what it created.
+
+    Written by ``shots.services.imports``. The file's bytes are kept only
+    while the import waits for confirmation (the preview re-reads them with
+    the golfer's choices); they are dropped once the shots are in.
+    """
+
+    golfer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shot_imports"
+    )
+    retailer = models.ForeignKey(
+        "retailers.Retailer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="shot_imports",
+        help_text="Where the session was hit; empty for home practice.",
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who uploaded it: the golfer, or store staff on the golfer's behalf.",
+    )
+    file_name = models.CharField(max_length=200)
+    file_size = models.PositiveIntegerField(default=0)
+    file_sha256 = models.CharField(max_length=64)
+    content = models.BinaryField(editable=False, help_text="The file, until it is imported.")
+    vendor = models.CharField(max_length=40)
+    file_format = models.CharField(max_length=40)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.PREVIEW
+    )
+    # The preview's choices: metric -> unit, club as written -> our club, and
+    # when the session was for a file that does not say.
+    units = models.JSONField(default=dict, blank=True)
+    clubs = models.JSONField(default=dict, blank=True)
+    session_started_at = models.DateTimeField(null=True, blank=True)
+    rows_to_import = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    duplicate_count = models.PositiveIntegerField(default=0)
+    session = models.ForeignKey(
+        "shots.PracticeSession",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The (first) session the import created.",
+    )
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The golfer's imports, newest first (the import page's history).
+            models.Index(fields=["golfer", "-created_at"], name="import_golfer_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import #{self.pk} ({self.file_name}) of golfer {self.golfer_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("shots:import", args=[self.pk])
 
 
 class RecordMetric(models.TextChoices):

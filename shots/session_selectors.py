@@ -23,7 +23,7 @@ from django.db.models import Aggregate, Avg, Count, Max, Min, QuerySet, StdDev
 
 from accounts.models import User
 from shots.metrics import RECORD_METRICS
-from shots.models import CLUB_ORDER, Club, PracticeSession, Shot
+from shots.models import CLUB_ORDER, Club, PersonalBest, PracticeSession, Shot
 
 # The metrics a session page summarises, in the order the apps show them.
 SESSION_METRICS: tuple[str, ...] = (
@@ -90,6 +90,16 @@ def sessions_for_golfer(golfer: User) -> QuerySet[PracticeSession]:
 def latest_session_for(golfer: User) -> PracticeSession | None:
     """The golfer's latest session (for the home page), or None. One query."""
     return sessions_for_golfer(golfer).order_by("-started_at", "-id").first()
+
+
+def session_records(session: PracticeSession) -> list[PersonalBest]:
+    """The golfer's personal bests that shots of this session hold, in bag and record order."""
+    order = {metric: index for index, metric in enumerate(RECORD_METRICS)}
+    # Only counted shots hold a record; the filter keeps a stale row (a shot excluded
+    # a moment ago, its bests not yet rebuilt) off the page.
+    counted = Shot.objects.filter(session=session).counted()
+    records = PersonalBest.objects.filter(golfer_id=session.golfer_id, shot__in=counted)
+    return sorted(records, key=lambda best: (CLUB_ORDER.get(best.club, 99), order[best.metric]))
 
 
 def session_stats(session: PracticeSession, *, using: str = "default") -> SessionStats:

@@ -24,4 +24,9 @@ def session_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # Another golfer's session is a 404, never a 403: its existence is private.
     session = get_object_or_404(session_selectors.sessions_for_golfer(request.user), pk=pk)
     stats = session_selectors.session_stats(session)
-    return render(request, "shots/session_detail.html", {"session": session, "stats": stats})
+    records = session_selectors.session_records(session)
+    return render(
+        request,
+        "shots/session_detail.html",
+        {"session": session, "stats": stats, "records": records},
+    )

@@ -126,3 +126,29 @@ def shots_requeue_stuck(*, stuck_for: timedelta | None = None) -> int:
         analysis_enqueue(shot_id=shot_id)
         for shot_id in pipeline.stuck_shots_reclaim(stuck_for=stuck_for)
     )
+
+
+# --- launch-monitor file imports ----------------------------------------------------------
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def import_shots(shot_import_id: int, request_id: str = "") -> int:
+    """Commit a big import in the background; the import page polls its progress."""
+    # Imported here: shots.services.imports imports this module to enqueue.
+    from shots.services.imports import import_run
+
+    with request_id_bound(request_id or new_request_id()):
+        return import_run(shot_import_id=shot_import_id).created
+
+
+def import_enqueue(*, shot_import_id: int) -> bool:
+    """Send a claimed import to the worker; False when the broker cannot take it.
+
+    On the embedded default (eager Celery) the task runs here, in the request.
+    """
+    try:
+        import_shots.delay(shot_import_id, request_id=current_request_id())
+    except Exception:
+        logger.warning("Could not enqueue import %s", shot_import_id, exc_info=True)
+        return False
+    return True

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shots import session_views, views
+from shots import import_views, session_views, views
 
 app_name = "shots"
 
@@ -14,6 +14,9 @@ urlpatterns = [
     path("shots/<int:pk>/confirm/", views.shot_confirm, name="confirm"),
     path("shots/<int:pk>/edit/", views.shot_edit, name="edit"),
     path("shots/<int:pk>/delete/", views.shot_delete, name="delete"),
+    path("shots/import/", import_views.import_new, name="import_new"),
+    path("shots/imports/<int:pk>/", import_views.import_detail, name="import"),
+    path("shots/imports/<int:pk>/status/", import_views.import_status, name="import_status"),
     path("bag/", views.bag, name="bag"),
     path("sessions/", session_views.session_list, name="sessions"),
     path("sessions/<int:pk>/", session_views.session_detail, name="session"),

@@ -30,6 +30,31 @@ class CheckResult:
         self.warnings.append((name, message))
 
 
+def derive_smash(values: dict[str, float | None], flags: dict[str, list[str]]) -> None:
+    """Fill in smash factor as ball ÷ club speed when both are known and it is not; flag it.
+
+    Smash factor is defined as that ratio, so this is arithmetic, not a guess.
+    """
+    ball, club_speed = values.get("ball_speed"), values.get("club_speed")
+    if values.get("smash_factor") is None and ball and club_speed:
+        smash = round(ball / club_speed, 2)
+        if 0.5 <= smash <= 1.6:
+            values["smash_factor"] = smash
+            flags.setdefault("smash_factor", []).append("derived")
+
+
+def derive_spin_rate(values: dict[str, float | None], flags: dict[str, list[str]]) -> None:
+    """Fill in total spin from back and side spin when a device gives only those; flag it.
+
+    Back and side spin are the total's components (total² = back² + side²),
+    so this too is arithmetic (SkyTrak and GSPro exports have no total).
+    """
+    back, side = values.get("back_spin"), values.get("side_spin")
+    if values.get("spin_rate") is None and back is not None and side is not None and back > 0:
+        values["spin_rate"] = round(math.hypot(back, side))
+        flags.setdefault("spin_rate", []).append("derived")
+
+
 def hard_range_message(name: str) -> str:
     metric = METRICS_BY_NAME[name]
     low, high = metric.hard

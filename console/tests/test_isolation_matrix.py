@@ -26,6 +26,8 @@ from console.tests.test_console import World, build_world, png_bytes
 from leaderboards.models import Event
 from retailers.models import Membership, Retailer, Role, StaffInvitation
 from shots.models import Shot
+from shots.services.imports import import_upload
+from shots.tests.garmin_files import garmin_csv
 
 PREFIXES = ("console/", "api/v1/retailers/")
 
@@ -56,6 +58,11 @@ MATRIX = [
         method="post",
         data={"kind": "values", **SHOT_VALUES},
     ),
+    Endpoint("console/<slug:slug>/customers/<int:golfer_id>/import/"),
+    Endpoint("console/<slug:slug>/customers/<int:golfer_id>/import/", method="post"),
+    Endpoint("console/<slug:slug>/imports/<int:pk>/"),
+    Endpoint("console/<slug:slug>/imports/<int:pk>/", method="post", data={"action": "update"}),
+    Endpoint("console/<slug:slug>/imports/<int:pk>/status/"),
     Endpoint("console/<slug:slug>/record/"),
     Endpoint("console/<slug:slug>/verification/"),
     Endpoint("console/<slug:slug>/verification/verify/", method="post"),
@@ -105,14 +112,20 @@ NOT_STORE_SCOPED = {"api/v1/retailers/"}
 @dataclass
 class StoreObjects:
     slug: str
-    pk: int  # a shot; for event routes, an event
+    pk: int  # a shot; for event routes, an event; for import routes, a file import
     event: int
+    shot_import: int
     golfer_id: int
     membership_id: int
     invitation_id: int
 
     def kwargs_for(self, route: str) -> dict[str, object]:
-        pk = self.event if "/events/" in route else self.pk
+        if "/events/" in route:
+            pk = self.event
+        elif "/imports/" in route:
+            pk = self.shot_import
+        else:
+            pk = self.pk
         return {
             "slug": self.slug,
             "pk": pk,
@@ -137,7 +150,12 @@ def objects_of(store: Retailer, shot: Shot, golfer: User, owner: User) -> StoreO
     invitation = StaffInvitation.objects.create(
         retailer=store, email=f"new@{store.slug}.example", invited_by=owner
     )
-    return StoreObjects(store.slug, shot.pk, event.pk, golfer.pk, membership.pk, invitation.pk)
+    shot_import, _plan = import_upload(
+        golfer=golfer, uploaded_by=owner, retailer=store, file_name="s.csv", content=garmin_csv()
+    )
+    return StoreObjects(
+        store.slug, shot.pk, event.pk, shot_import.pk, golfer.pk, membership.pk, invitation.pk
+    )
 
 
 @dataclass

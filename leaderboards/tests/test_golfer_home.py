@@ -188,6 +188,17 @@ def test_the_home_costs_a_bounded_number_of_queries(client, ann, rival, store, o
     assert len(bigger) <= len(first) + 1
 
 
+def test_it_names_the_golfers_zone_and_shows_its_times_in_it(client, ann):
+    ann.timezone = "America/New_York"
+    ann.save(update_fields=["timezone"])
+    client.force_login(ann)
+
+    page = home(client)
+
+    assert "Times in New York time (EDT)." in page
+    assert "Wed 3 Jun, 05:00" in page  # the last session began at 09:00 UTC
+
+
 # --- Events from the store page and the leaderboards --------------------------------
 
 

@@ -7,11 +7,21 @@
 - ``pipeline``: the worker's analysis of a photo, and the sweeper's claim.
 - ``reviews``: store staff verifying, excluding and correcting shots.
 - ``sessions``: grouping shots into practice sessions (the 60-minute rule, imports).
+- ``imports``: launch-monitor export files: upload and preview, choices, commit.
 
 Everything is re-exported here, so ``from shots import services`` and
 ``services.shot_verify(...)`` keep working whichever module a function is in.
 """
 
+from shots.services.imports import (
+    ImportNotReady,
+    ImportOutcome,
+    import_choices_update,
+    import_commit,
+    import_plan,
+    import_progress,
+    import_upload,
+)
 from shots.services.manual import shot_confirm, shot_create_manual, shot_delete, shot_update
 from shots.services.pipeline import AnalysisRun, shot_analyze, stuck_shots_reclaim
 from shots.services.records import (
@@ -38,11 +48,18 @@ from shots.tasks import analysis_enqueue, shots_requeue_stuck
 
 __all__ = [
     "AnalysisRun",
+    "ImportNotReady",
+    "ImportOutcome",
     "PhotoStorageUnavailable",
     "ShotBusy",
     "ShotPlace",
     "analysis_enqueue",
     "counted_shot_changed",
+    "import_choices_update",
+    "import_commit",
+    "import_plan",
+    "import_progress",
+    "import_upload",
     "personal_bests_recompute",
     "session_for_shot",
     "session_shot_removed",

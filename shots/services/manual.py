@@ -17,18 +17,7 @@ from shots.models import AnalysisOutcome, Club, Shot, ShotSource, ShotStatus
 from shots.services.records import ShotBusy, ShotPlace, counted_shot_changed, shot_can_count_check
 from shots.services.sessions import session_for_shot, session_shot_removed
 from shots.trust import EDITED_FLAG, edited_flagged, edited_metrics, trust_level_for
-from shots.validation import check_values
-
-
-def _derive_smash(values: dict[str, float | None], flags: dict[str, list[str]]) -> None:
-    # Smash factor is defined as ball ÷ club speed; deriving it when both are
-    # known is arithmetic, not a guess, and it is flagged as derived.
-    ball, club_speed = values.get("ball_speed"), values.get("club_speed")
-    if values.get("smash_factor") is None and ball and club_speed:
-        smash = round(ball / club_speed, 2)
-        if 0.5 <= smash <= 1.6:
-            values["smash_factor"] = smash
-            flags.setdefault("smash_factor", []).append("derived")
+from shots.validation import check_values, derive_smash
 
 
 def _apply_values(shot: Shot, *, club: str, metrics: Mapping[str, float | None]) -> None:
@@ -39,7 +28,7 @@ def _apply_values(shot: Shot, *, club: str, metrics: Mapping[str, float | None])
         raise ValidationError(f"Unknown club {club!r}.")
     values = {name: metrics.get(name) for name in METRIC_NAMES}
     flags: dict[str, list[str]] = {}
-    _derive_smash(values, flags)
+    derive_smash(values, flags)
 
     checks = check_values(values, club=club)
     if checks.rejected:

@@ -16,6 +16,8 @@ Who calls what:
   new *import* session for the shot whatever the gap; ``sessions_import`` puts
   many shots (one launch-monitor file) into one such session. Import sessions
   are what the file says: the gap rule never adds to, merges or splits them.
+- ``session_create_for_import(...)`` makes the import session of shots the
+  importer is about to bulk-create, so they are inserted with it set.
 - ``session_shot_removed(shot=)`` after a shot is deleted.
 - ``sessions_regroup_for_golfer(golfer_id=)`` rebuilds a golfer's practice
   sessions from scratch after a bulk write (the demo seed's bulk_create).
@@ -179,6 +181,30 @@ def sessions_import(*, shots: Sequence[Shot], import_reference: str = "") -> Pra
         _regroup(golfer_id=golfer_id, session_ids=[session.pk, *previous_ids])
         session.refresh_from_db()
         return session
+
+
+def session_create_for_import(
+    *,
+    golfer_id: int,
+    retailer_id: int | None,
+    hit_times: Sequence[datetime],
+    import_reference: str,
+) -> PracticeSession:
+    """A new import session for shots about to be created from one file (or one of its sessions).
+
+    For the importer's bulk insert: the shots are created with this session
+    already set, so no shot moves and no other session changes (new shots
+    were in none). One file is one session whatever gaps it has inside.
+    """
+    return PracticeSession.objects.create(
+        golfer_id=golfer_id,
+        retailer_id=retailer_id,
+        started_at=min(hit_times),
+        ended_at=max(hit_times),
+        shot_count=len(hit_times),
+        kind=SessionKind.IMPORT,
+        import_reference=import_reference,
+    )
 
 
 def sessions_regroup_for_golfer(*, golfer_id: int) -> int:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from accounts.models import User
+from golfshots.celery import app as celery_app
 from shots.tests.fake_openai import FakeOpenAI
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
@@ -86,8 +87,6 @@ def fake_openai(no_internet, settings) -> Iterator[FakeOpenAI]:
 @pytest.fixture
 def eager_analysis(settings):
     """Run analysis in-process after commit, as the embedded default does."""
-    from golfshots.celery import app as celery_app
-
     settings.CELERY_TASK_ALWAYS_EAGER = True
     # Celery copied Django's settings when it was configured; the settings
     # fixture alone does not reach it.
@@ -109,3 +108,24 @@ def admin_client(client, superuser):
     """``client`` logged in as ``superuser`` (in place of pytest-django's admin_client)."""
     client.force_login(superuser)
     return client
+
+
+# A broker address where nothing listens: delay() fails at once.
+DEAD_BROKER_URL = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def point_celery_at():
+    """Reconfigure this process's Celery app (eager or not, which broker); undone after."""
+    previous = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
+
+    def point_celery_at(*, eager: bool, broker_url: str) -> None:
+        celery_app.conf.task_always_eager = eager
+        celery_app.conf.broker_url = broker_url
+        # Celery caches its producer pool for the broker of the first publish;
+        # drop it so the next delay() connects to this URL.
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    yield point_celery_at
+    point_celery_at(eager=previous[0], broker_url=previous[1])

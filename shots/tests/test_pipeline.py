@@ -25,19 +25,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from golfshots.celery import app as celery_app
 from retailers.models import CustomerLink, Retailer
 from shots import services
 from shots.analysis.openai_analyser import PROMPT_VERSION, OpenAIAnalyser
 from shots.models import AnalysisOutcome, PersonalBest, Shot, ShotAnalysis, ShotStatus
 from shots.tests import fake_openai as fake
+from shots.tests.conftest import DEAD_BROKER_URL
 from shots.tests.photos import screen_photo, shrunk_screen_photo
 
 pytestmark = pytest.mark.usefixtures("eager_analysis")
 
 UPLOAD_URL = reverse("shots:upload")
 SHOTS_API_URL = "/api/v1/shots/"
-DEAD_BROKER_URL = "redis://127.0.0.1:1/0"
 
 # A Garmin-style metric screen; every value is plausible for a driver.
 DRIVER_SCREEN = fake.screen_answer(
@@ -709,23 +708,6 @@ def test_the_same_photo_from_two_golfers_makes_two_shots(upload, client, golfer,
 
 
 # --- Broker outage and the sweeper -------------------------------------------------
-
-
-@pytest.fixture
-def point_celery_at():
-    """Reconfigure this process's Celery app (eager or not, which broker); undone after."""
-    previous = (celery_app.conf.task_always_eager, celery_app.conf.broker_url)
-
-    def point_celery_at(*, eager: bool, broker_url: str) -> None:
-        celery_app.conf.task_always_eager = eager
-        celery_app.conf.broker_url = broker_url
-        # Celery caches its producer pool for the broker of the first publish;
-        # drop it so the next delay() connects to this URL.
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    yield point_celery_at
-    point_celery_at(eager=previous[0], broker_url=previous[1])
 
 
 def test_an_upload_during_a_broker_outage_is_kept_and_the_sweeper_finishes_it(

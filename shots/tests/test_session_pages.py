@@ -253,3 +253,30 @@ class TestSessionsApi:
         # The golfer, the session, the statistics.
         with django_assert_max_num_queries(3):
             assert api.get(f"/api/v1/sessions/{session.pk}/").status_code == 200
+
+
+@pytest.mark.django_db
+class TestSessionTimes:
+    """Both session pages show times in the golfer's zone and say which it is."""
+
+    def test_the_list_names_the_golfers_zone_and_shows_its_times_in_it(self, browser, golfer):
+        golfer.timezone = "America/New_York"
+        golfer.save(update_fields=["timezone"])
+        _session(golfer)
+
+        html = browser.get(reverse("shots:sessions")).content.decode()
+
+        assert "Times in New York time (E" in html  # EST or EDT, by today's date
+        assert "Wed 10 Jun 2026, 05:00" in html  # 09:00 UTC is 05:00 EDT
+
+    def test_the_session_page_names_the_golfers_zone_and_shows_its_times_in_it(
+        self, browser, golfer
+    ):
+        golfer.timezone = "America/New_York"
+        golfer.save(update_fields=["timezone"])
+        session = _session(golfer)
+
+        html = browser.get(reverse("shots:session", args=[session.pk])).content.decode()
+
+        assert "Times in New York time (E" in html
+        assert "05:00–05:40" in html  # 09:00–09:40 UTC

@@ -14,12 +14,17 @@ class UserTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # override(), not activate(): the zone ends with the request, so nothing
+        # run after it on this thread (the next test, an eager task) inherits it.
+        with timezone.override(self._zone_of(request)):
+            return self.get_response(request)
+
+    @staticmethod
+    def _zone_of(request: HttpRequest) -> zoneinfo.ZoneInfo | None:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and user.timezone:
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(user.timezone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
-        else:
-            timezone.deactivate()
-        return self.get_response(request)
+        if user is None or not user.is_authenticated or not user.timezone:
+            return None  # the default zone
+        try:
+            return zoneinfo.ZoneInfo(user.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return None

@@ -72,3 +72,19 @@ def test_it_names_a_zone_the_way_a_page_says_it():
 
     assert zone_label(ZoneInfo("America/New_York"), at=winter) == "New York time (EST)"
     assert zone_label("UTC", at=winter) == "UTC"
+
+
+@pytest.mark.django_db
+def test_the_golfers_zone_ends_with_the_request(client, settings):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from accounts.tests.factories import UserFactory
+
+    golfer = UserFactory.create(timezone="America/New_York")
+    client.force_login(golfer)
+    client.get(reverse("shots:list"))
+
+    # Anything run after the response on this thread (the next test, an eager
+    # task) is back in the default zone, not the last golfer's.
+    assert timezone.get_current_timezone_name() == settings.TIME_ZONE

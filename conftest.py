@@ -196,6 +196,8 @@ def browser_page(live_server, monkeypatch):
             lambda message: message.type == "error" and page.console_errors.append(message.text),
         )
         page.on("pageerror", lambda error: page.console_errors.append(str(error)))
-        page.set_default_timeout(10_000)
+        # Generous: these tests check what a page shows, not how fast; on a busy
+        # two-core CI machine a demo-data console page once took over 10 s.
+        page.set_default_timeout(30_000)
         yield page
         browser.close()

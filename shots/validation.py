@@ -76,7 +76,9 @@ def check_values(values: dict[str, float | None], *, club: str) -> CheckResult:
         if name == "smash_factor":
             warn = (1.0, 1.45) if club in IRONS_AND_WEDGES else (1.0, 1.52)
         if warn and club != "putter" and not warn[0] <= value <= warn[1]:
-            result.warn(name, f"{metric.label} {value:g} is unusual for a full swing.")
+            # As the shot page rounds it: an export's 16.2351 reads 16.2.
+            shown = round(value, metric.decimals)
+            result.warn(name, f"{metric.label} {shown:g} is unusual for a full swing.")
 
     usable = {name: value for name, value in present.items() if name not in result.rejected}
     ball, club_speed, smash = (usable.get(n) for n in ("ball_speed", "club_speed", "smash_factor"))

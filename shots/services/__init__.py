@@ -38,9 +38,9 @@ from shots.services.reviews import (
     shot_verify,
 )
 from shots.services.sessions import (
+    session_create_for_import,
     session_for_shot,
     session_shot_removed,
-    sessions_import,
     sessions_regroup_for_golfer,
 )
 from shots.services.uploads import PhotoStorageUnavailable, shot_create_from_photo
@@ -61,9 +61,9 @@ __all__ = [
     "import_progress",
     "import_upload",
     "personal_bests_recompute",
+    "session_create_for_import",
     "session_for_shot",
     "session_shot_removed",
-    "sessions_import",
     "sessions_regroup_for_golfer",
     "shot_analyze",
     "shot_can_count_check",

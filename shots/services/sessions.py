@@ -12,10 +12,8 @@ Who calls what:
 - ``session_for_shot(shot=)`` after a shot is saved with its (new) ``hit_at``:
   typing, correcting (golfer or staff, ``shot_update``), a photo upload (its
   ``hit_at`` is the upload time), an admin edit.
-- ``session_for_shot(shot=, new_session=True, import_reference=...)`` starts a
-  new *import* session for the shot whatever the gap; ``sessions_import`` puts
-  many shots (one launch-monitor file) into one such session. Import sessions
-  are what the file says: the gap rule never adds to, merges or splits them.
+- Import sessions are what the file says: the gap rule never adds to,
+  merges or splits them.
 - ``session_create_for_import(...)`` makes the import session of shots the
   importer is about to bulk-create, so they are inserted with it set.
 - ``session_shot_removed(shot=)`` after a shot is deleted.
@@ -80,35 +78,15 @@ def _lock_golfer(golfer_id: int) -> None:
     get_user_model().objects.select_for_update().filter(pk=golfer_id).first()
 
 
-def session_for_shot(
-    *, shot: Shot, new_session: bool = False, import_reference: str = ""
-) -> PracticeSession:
+def session_for_shot(*, shot: Shot) -> PracticeSession:
     """Put a saved shot into its session, extending, merging or splitting sessions as needed.
 
     Call it inside the write's transaction after every save that creates a
-    shot or may change its ``hit_at``. ``new_session=True`` starts a new
-    import session for the shot (the launch-monitor importer's first shot of
-    a file; ``import_reference`` names the file).
+    shot or may change its ``hit_at``.
     """
     with transaction.atomic():
         _lock_golfer(shot.golfer_id)
         previous_id = shot.session_id
-        if new_session:
-            session = PracticeSession.objects.create(
-                golfer_id=shot.golfer_id,
-                retailer_id=shot.retailer_id,
-                started_at=shot.hit_at,
-                ended_at=shot.hit_at,
-                shot_count=1,
-                kind=SessionKind.IMPORT,
-                import_reference=import_reference,
-            )
-            Shot.objects.filter(pk=shot.pk).update(session=session)
-            shot.session = session
-            if previous_id is not None:
-                _regroup(golfer_id=shot.golfer_id, session_ids=[previous_id])
-            return session
-
         previous = (
             PracticeSession.objects.filter(pk=previous_id).first()
             if previous_id is not None
@@ -149,38 +127,6 @@ def session_shot_removed(*, shot: Shot) -> None:
     with transaction.atomic():
         _lock_golfer(shot.golfer_id)
         _regroup(golfer_id=shot.golfer_id, session_ids=[shot.session_id])
-
-
-def sessions_import(*, shots: Sequence[Shot], import_reference: str = "") -> PracticeSession | None:
-    """Put the shots of one imported launch-monitor file into one new import session.
-
-    The shots must be saved and belong to one golfer. Sessions they were in
-    before are regrouped without them.
-    """
-    if not shots:
-        return None
-    golfer_ids = {shot.golfer_id for shot in shots}
-    if len(golfer_ids) != 1:
-        raise ValueError("One imported file holds one golfer's shots.")
-    (golfer_id,) = golfer_ids
-    with transaction.atomic():
-        _lock_golfer(golfer_id)
-        first = min(shots, key=lambda shot: (shot.hit_at, shot.pk))
-        session = PracticeSession.objects.create(
-            golfer_id=golfer_id,
-            retailer_id=first.retailer_id,
-            started_at=first.hit_at,
-            ended_at=first.hit_at,
-            kind=SessionKind.IMPORT,
-            import_reference=import_reference,
-        )
-        previous_ids = {shot.session_id for shot in shots if shot.session_id is not None}
-        Shot.objects.filter(pk__in=[shot.pk for shot in shots]).update(session=session)
-        for shot in shots:
-            shot.session = session
-        _regroup(golfer_id=golfer_id, session_ids=[session.pk, *previous_ids])
-        session.refresh_from_db()
-        return session
 
 
 def session_create_for_import(

@@ -185,34 +185,26 @@ class TestChangesToShots:
         assert sessions_of(golfer) == [(T0, T0 + minutes(45), 41)]
 
 
+def imported(golfer, hit_times) -> PracticeSession:
+    """Shots of one imported file, written as the importer writes them: session first."""
+    session = services.session_create_for_import(
+        golfer_id=golfer.pk, retailer_id=None, hit_times=hit_times, import_reference="garmin.csv"
+    )
+    for hit_at in hit_times:
+        ShotFactory.create(golfer=golfer, hit_at=hit_at, session=session)
+    return session
+
+
 @pytest.mark.django_db
 class TestImports:
-    def test_it_starts_an_import_session_even_within_the_gap(self, golfer):
-        practice = typed(golfer, T0)
-        imported = typed(golfer, T0 + minutes(10))
-
-        session = services.session_for_shot(
-            shot=imported, new_session=True, import_reference="trackman.csv"
-        )
-
-        assert session.kind == SessionKind.IMPORT
-        assert session.import_reference == "trackman.csv"
-        assert Shot.objects.get(pk=imported.pk).session_id == session.pk
-        assert Shot.objects.get(pk=practice.pk).session_id != session.pk
-        assert [count for *_, count in sessions_of(golfer)] == [1, 1]
-
-    def test_it_groups_a_whole_file_into_one_session_that_the_gap_rule_leaves_alone(self, golfer):
-        shots = [
-            ShotFactory.create(golfer=golfer, hit_at=T0 + timedelta(hours=hours))
-            for hours in (0, 3)
-        ]
-        session = services.sessions_import(shots=shots, import_reference="garmin.csv")
-        assert session is not None
+    def test_it_keeps_a_whole_file_in_one_session_that_the_gap_rule_leaves_alone(self, golfer):
+        session = imported(golfer, [T0, T0 + timedelta(hours=3)])
 
         nearby = typed(golfer, T0 + minutes(20))  # a typed shot near the file's first shot
 
         assert nearby.session_id != session.pk
         session.refresh_from_db()
+        assert session.kind == SessionKind.IMPORT
         assert (session.started_at, session.ended_at, session.shot_count) == (
             T0,
             T0 + timedelta(hours=3),
@@ -220,11 +212,9 @@ class TestImports:
         )
 
     def test_it_deletes_an_import_session_with_its_last_shot(self, golfer):
-        shot = ShotFactory.create(golfer=golfer, hit_at=T0)
-        session = services.sessions_import(shots=[shot])
-        assert session is not None
+        session = imported(golfer, [T0])
 
-        services.shot_delete(shot=shot)
+        services.shot_delete(shot=Shot.objects.get(session=session))
 
         assert not PracticeSession.objects.filter(pk=session.pk).exists()
 

@@ -21,6 +21,13 @@ class AnalysisOutput:
     # Canonical metric name -> the unit text seen on the screen ("km/h", "yds", ...).
     units_seen: dict[str, str] = field(default_factory=dict)
     estimated: set[str] = field(default_factory=set)  # metrics the device marked as estimated
+    # Metrics read but not sure enough to store as measured: name -> why, in words a golfer
+    # understands ("the unit beside it could not be read"). The pipeline flags each one for
+    # review; an analyser never turns doubt into a guess.
+    uncertain: dict[str, str] = field(default_factory=dict)
+    # How sure the analyser is of each metric it read, 0..1 (OCR's recognition score, or the
+    # model's own confidence): kept on the audit row and used by the accuracy report.
+    confidence: dict[str, float] = field(default_factory=dict)
     raw: Any = None  # what the analyser saw or returned, JSON-serialisable, for the audit row
     model: str = ""
     prompt_version: str = ""

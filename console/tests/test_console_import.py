@@ -11,7 +11,7 @@ from retailers.models import PlanStatus
 from shots.import_forms import ImportChoicesForm
 from shots.models import ImportStatus, Shot, ShotImport, ShotSource, ShotTrust
 from shots.services.imports import import_plan, import_upload
-from shots.tests.garmin_files import GOOD_ROWS, garmin_csv
+from shots.tests.import_files import GOOD_ROWS, garmin_sample_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def world(db, settings) -> World:
 
 
 def garmin_file() -> SimpleUploadedFile:
-    return SimpleUploadedFile("DrivingRange.csv", garmin_csv(), "text/csv")
+    return SimpleUploadedFile("DrivingRange.csv", garmin_sample_csv(), "text/csv")
 
 
 def confirm_data(shot_import: ShotImport) -> dict[str, str]:
@@ -38,7 +38,7 @@ def staff_import(world: World) -> ShotImport:
         uploaded_by=world.staff,
         retailer=world.store,
         file_name="DrivingRange.csv",
-        content=garmin_csv(),
+        content=garmin_sample_csv(),
     )
     return shot_import
 
@@ -132,7 +132,7 @@ def test_it_shows_staff_no_golfers_own_import_from_home(client, world):
         uploaded_by=world.golfer,
         retailer=None,
         file_name="home.csv",
-        content=garmin_csv(),
+        content=garmin_sample_csv(),
     )
     client.force_login(world.staff)
 

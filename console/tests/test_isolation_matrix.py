@@ -27,7 +27,7 @@ from leaderboards.models import Event
 from retailers.models import Membership, Retailer, Role, StaffInvitation
 from shots.models import Shot
 from shots.services.imports import import_upload
-from shots.tests.garmin_files import garmin_csv
+from shots.tests.import_files import garmin_sample_csv
 
 PREFIXES = ("console/", "api/v1/retailers/")
 
@@ -151,7 +151,11 @@ def objects_of(store: Retailer, shot: Shot, golfer: User, owner: User) -> StoreO
         retailer=store, email=f"new@{store.slug}.example", invited_by=owner
     )
     shot_import, _plan = import_upload(
-        golfer=golfer, uploaded_by=owner, retailer=store, file_name="s.csv", content=garmin_csv()
+        golfer=golfer,
+        uploaded_by=owner,
+        retailer=store,
+        file_name="s.csv",
+        content=garmin_sample_csv(),
     )
     return StoreObjects(
         store.slug, shot.pk, event.pk, shot_import.pk, golfer.pk, membership.pk, invitation.pk

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from shots.models import Shot, ShotSource
-from shots.tests.garmin_files import GOOD_ROWS, garmin_csv
+from shots.tests.import_files import GOOD_ROWS, garmin_sample_csv
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,7 +16,7 @@ def test_a_golfer_imports_a_garmin_file_changes_a_club_and_sees_the_session(
 ):
     django_user_model.objects.create_user("range", "range@example.com", "a long unusual passphrase")
     export = tmp_path / "DrivingRange-2025-03-15.csv"
-    export.write_bytes(garmin_csv())
+    export.write_bytes(garmin_sample_csv())
 
     page = browser_page
     page.goto(f"{live_server.url}/accounts/login/")

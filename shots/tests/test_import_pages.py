@@ -27,12 +27,12 @@ from shots.models import (
 )
 from shots.services import imports as imports_service
 from shots.services.imports import import_plan
-from shots.tests.garmin_files import (
+from shots.tests.import_files import (
     GOOD_ROWS,
     REJECTED_ROW,
-    ROWS,
-    garmin_csv,
-    garmin_csv_without_dates,
+    SAMPLE_ROWS,
+    garmin_sample_csv,
+    garmin_sample_csv_without_dates,
 )
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +41,7 @@ FILE_NAME = "DrivingRange-2025-03-15.csv"
 
 
 def upload(client, content: bytes | None = None, name: str = FILE_NAME, **fields: object):
-    file = SimpleUploadedFile(name, garmin_csv() if content is None else content, "text/csv")
+    file = SimpleUploadedFile(name, garmin_sample_csv() if content is None else content, "text/csv")
     return client.post(reverse("shots:import_new"), {"file": file, **fields})
 
 
@@ -157,9 +157,9 @@ def test_it_reads_the_column_again_in_the_unit_chosen_in_the_preview(browser):
 
 
 def test_it_lists_unusual_values_and_values_no_launch_monitor_measures(browser):
-    unusual_spin = ROWS[0].replace(",2650,", ",13500,")
-    impossible_launch = ROWS[1].replace(",17.9,", ",75.0,")
-    upload(browser, garmin_csv((unusual_spin, impossible_launch)))
+    unusual_spin = SAMPLE_ROWS[0].replace(",2650,", ",13500,")
+    impossible_launch = SAMPLE_ROWS[1].replace(",17.9,", ",75.0,")
+    upload(browser, garmin_sample_csv((unusual_spin, impossible_launch)))
     shot_import = ShotImport.objects.get()
 
     html = browser.get(shot_import.get_absolute_url()).content.decode()
@@ -233,7 +233,7 @@ def test_it_counts_a_file_imported_again_as_duplicates_and_creates_nothing(brows
 def test_it_asks_when_the_session_was_for_a_file_without_times(browser, golfer):
     golfer.timezone = "Europe/Berlin"
     golfer.save()
-    response = upload(browser, garmin_csv_without_dates(), name="export.csv")
+    response = upload(browser, garmin_sample_csv_without_dates(), name="export.csv")
     shot_import = ShotImport.objects.get()
     html = browser.get(shot_import.get_absolute_url()).content.decode()
 
@@ -255,8 +255,8 @@ def test_it_asks_when_the_session_was_for_a_file_without_times(browser, golfer):
 
 
 def test_it_refuses_to_import_until_a_club_it_cannot_name_is_chosen(browser, golfer):
-    rows = (ROWS[0].replace("Driver", "Mystery Stick"),)
-    upload(browser, garmin_csv(rows))
+    rows = (SAMPLE_ROWS[0].replace("Driver", "Mystery Stick"),)
+    upload(browser, garmin_sample_csv(rows))
     shot_import = ShotImport.objects.get()
 
     refused = browser.post(shot_import.get_absolute_url(), choices(shot_import, action="import"))

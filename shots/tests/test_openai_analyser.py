@@ -52,6 +52,7 @@ METRIC_SCREEN = fake.screen_answer(
     device="Garmin Approach R50",
     estimated=frozenset({"total"}),
 )
+METRIC_SCREEN_READ = {name for name in METRIC_NAMES if METRIC_SCREEN[name] is not None}
 
 
 def test_it_reads_a_metric_screen_into_canonical_units(fake_openai, screen_jpeg):
@@ -80,6 +81,9 @@ def test_it_reads_a_metric_screen_into_canonical_units(fake_openai, screen_jpeg)
     assert output.units_seen["ball_speed"] == "km/h"
     assert "smash_factor" not in output.units_seen
     assert output.estimated == {"total"}
+    assert output.uncertain == {}
+    # The model's own confidence for every field it read, and nothing for the rest.
+    assert output.confidence == dict.fromkeys({*METRIC_SCREEN_READ, "club"}, fake.CONFIDENT)
     assert output.club == "driver"
     assert output.device == "Garmin Approach R50"
     assert output.model == "gpt-4o-mini"
@@ -124,6 +128,7 @@ def test_it_sends_the_image_model_and_strict_schema(fake_openai, screen_jpeg, se
     prefix = "data:image/jpeg;base64,"
     assert image_part["image_url"]["url"].startswith(prefix)
     assert base64.b64decode(image_part["image_url"]["url"][len(prefix) :]) == screen_jpeg
+    assert sent["max_completion_tokens"] > 0  # a bound on what a runaway answer costs
     response_format = sent["response_format"]
     assert response_format["type"] == "json_schema"
     assert response_format["json_schema"]["strict"] is True
@@ -131,6 +136,15 @@ def test_it_sends_the_image_model_and_strict_schema(fake_openai, screen_jpeg, se
     assert set(schema["properties"]) == {*METRIC_NAMES, "club", "device"}
     assert set(schema["required"]) == set(schema["properties"])
     assert schema["additionalProperties"] is False
+    # Every metric and the club may be null ("not on the screen") but never left out.
+    for name in (*METRIC_NAMES, "club"):
+        assert {"type": "null"} in schema["properties"][name]["anyOf"]
+    reading = schema["$defs"]["reading"]
+    assert reading["required"] == ["value", "unit", "estimated", "confidence"]
+    assert reading["properties"]["unit"]["type"] == ["string", "null"]
+    assert schema["$defs"]["club"]["required"] == ["shown", "confidence"]
+    # The rules the real API enforces on a strict schema (the fake answers 400 otherwise).
+    assert fake.request_schema_problems(sent) == []
 
 
 def test_it_passes_out_of_range_values_through_for_the_validator(fake_openai, screen_jpeg):
@@ -166,20 +180,13 @@ def test_it_rejects_malformed_json_and_keeps_the_raw_text(fake_openai, screen_jp
 
 def test_it_rejects_an_answer_that_does_not_match_the_schema(fake_openai, screen_jpeg):
     answer = fake.screen_answer()
-    answer["carry"] = {"value": "152 yds", "unit": None, "estimated": False}
+    answer["carry"] = {"value": "152 yds", "unit": None, "estimated": False, "confidence": 0.9}
     fake_openai.enqueue(fake.good_answer(answer))
 
     with pytest.raises(PermanentAnalyserError, match="carry value") as caught:
         OpenAIAnalyser().analyse(screen_jpeg)
 
     assert json.loads(caught.value.raw) == answer
-
-
-def test_it_rejects_a_unit_the_metric_cannot_have(fake_openai, screen_jpeg):
-    fake_openai.enqueue(fake.good_answer(fake.screen_answer({"carry": (150.0, "mph")})))
-
-    with pytest.raises(PermanentAnalyserError, match="Carry cannot be in 'mph'"):
-        OpenAIAnalyser().analyse(screen_jpeg)
 
 
 def test_it_treats_a_refusal_as_permanent(fake_openai, screen_jpeg):
@@ -196,8 +203,11 @@ def test_it_treats_a_refusal_as_permanent(fake_openai, screen_jpeg):
 def test_it_treats_a_truncated_answer_as_permanent(fake_openai, screen_jpeg):
     fake_openai.enqueue(fake.completion('{"ball_speed": {"val', finish_reason="length"))
 
-    with pytest.raises(PermanentAnalyserError, match="stopped early"):
+    with pytest.raises(PermanentAnalyserError, match=r"stopped early \(length\)") as caught:
         OpenAIAnalyser().analyse(screen_jpeg)
+
+    assert caught.value.raw == '{"ball_speed": {"val'
+    assert caught.value.prompt_version == PROMPT_VERSION
 
 
 def test_a_timeout_is_transient(fake_openai, screen_jpeg, settings):

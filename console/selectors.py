@@ -69,7 +69,13 @@ AWAITING_VERIFICATION = Q(verified_at__isnull=True) & (
 
 
 def shots_at_store(retailer: Retailer) -> QuerySet[Shot]:
-    return Shot.objects.filter(retailer=retailer).select_related("golfer")
+    # A photo in which no numbers were found is not a shot: the golfer types the
+    # numbers in or it is discarded, so staff never see it.
+    return (
+        Shot.objects.filter(retailer=retailer)
+        .exclude(status=ShotStatus.UNREADABLE)
+        .select_related("golfer")
+    )
 
 
 def shots_awaiting_verification(retailer: Retailer) -> QuerySet[Shot]:
@@ -521,7 +527,7 @@ def store_dashboard(retailer: Retailer, *, now: datetime | None = None) -> Dashb
     local_now = (now or timezone.now()).astimezone(retailer.zone)
     start_of_day = local_now.replace(hour=0, minute=0, second=0, microsecond=0)
     start_of_week = start_of_day - timedelta(days=start_of_day.weekday())
-    shots = Shot.objects.filter(retailer=retailer).aggregate(
+    shots = shots_at_store(retailer).aggregate(
         today=Count("id", filter=Q(hit_at__gte=start_of_day)),
         week=Count("id", filter=Q(hit_at__gte=start_of_week)),
     )
@@ -556,7 +562,7 @@ def bag_at_store(retailer: Retailer, golfer: User) -> list[StoreBagRow]:
     The golfer's stored PersonalBest rows may come from home practice or
     another store, which the console must not show, so bests are computed here.
     """
-    shots = Shot.objects.filter(retailer=retailer, golfer=golfer)
+    shots = shots_at_store(retailer).filter(golfer=golfer)
     labels = dict(Club.choices)
     rows = {
         row["club"]: StoreBagRow(

@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import QuerySet
+from django.http import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -22,8 +24,10 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -47,8 +51,11 @@ from shots.models import (
     PracticeSession,
     Shot,
     ShotSource,
+    ShotStatus,
     ShotTrust,
 )
+from shots.photos import photo_response
+from shots.services.pipeline import UNREADABLE_MESSAGE
 from shots.validation import hard_range_message
 
 if TYPE_CHECKING:
@@ -58,6 +65,10 @@ if TYPE_CHECKING:
 # clock is still a shot from now, not one from the future.
 CLOCK_SKEW = datetime.timedelta(minutes=5)
 IDEMPOTENCY_KEY_MAX_LENGTH = CLIENT_TOKEN_MAX_LENGTH
+UNREADABLE_API_MESSAGE = (
+    f"{UNREADABLE_MESSAGE} PATCH this shot with its club and numbers to keep the photo with "
+    "them, or DELETE it; left as it is, it is removed after a day."
+)
 CLUB_ERROR_MESSAGES: dict[str, str | StrPromise] = {
     "invalid_choice": f'"{{input}}" is not a club. Use one of: {", ".join(Club.values)}.',
     "required": f"Say which club hit the shot: one of {', '.join(Club.values)}.",
@@ -149,7 +160,13 @@ class ShotSerializer(serializers.ModelSerializer):
         "store staff) or excluded.",
     )
     image = serializers.SerializerMethodField(
-        help_text="Absolute URL of the photo (visible to its owner only), or null."
+        help_text="Absolute URL of the photo (GET it with the same credentials as this API: "
+        "its owner only), or null."
+    )
+    status_message = serializers.SerializerMethodField(
+        help_text='What the status means for the golfer, when it needs them: with "unreadable", '
+        "that the photo shows no launch-monitor numbers (PATCH the club and numbers to keep "
+        "the photo with them, or DELETE it; untouched it is removed after a day). Else null."
     )
     session: serializers.PrimaryKeyRelatedField[PracticeSession] = (
         serializers.PrimaryKeyRelatedField(
@@ -173,15 +190,23 @@ class ShotSerializer(serializers.ModelSerializer):
             "trust",
             "image",
             "session",
+            "status_message",
         ]
         read_only_fields = ["id", "status", "source", "trust"]
 
     def get_image(self, shot: Shot) -> str | None:
         if not shot.image:
             return None
-        url = reverse("shots:photo", args=[shot.pk])
+        # The API's own photo URL: a JWT client can fetch it (the HTML page's
+        # photo URL knows only the session cookie and sends others to the log-in page).
+        url = reverse("api-shot-image", args=[shot.pk])
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request is not None else url
+
+    def get_status_message(self, shot: Shot) -> str | None:
+        if shot.status == ShotStatus.UNREADABLE:
+            return UNREADABLE_API_MESSAGE
+        return None
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
@@ -212,9 +237,13 @@ class ShotSerializer(serializers.ModelSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         """Gather the metrics into ``attrs["metrics"]``, merged onto the shot being corrected."""
         metrics = self.instance.metric_values() if self.instance is not None else {}
+        had_metrics = any(value is not None for value in metrics.values())
         metrics.update({name: attrs.pop(name) for name in METRIC_NAMES if name in attrs})
+        if self.instance is not None and not attrs.get("club", self.instance.club):
+            # A photo whose club was not read (or that showed no numbers at all).
+            raise ValidationError({"club": [CLUB_ERROR_MESSAGES["required"]]})
         if all(value is None for value in metrics.values()):
-            if self.instance is None:
+            if self.instance is None or not had_metrics:
                 raise ValidationError("Enter at least one metric, such as carry or ball_speed.")
             raise ValidationError(
                 "A shot needs at least one metric; this change would clear them all."
@@ -326,7 +355,20 @@ class ShotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self) -> QuerySet[Shot]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Shot.objects.none()
-        return Shot.objects.filter(golfer=api_user(self.request)).select_related("retailer")
+        shots = Shot.objects.filter(golfer=api_user(self.request)).select_related("retailer")
+        if self.action == "list" and self.request.query_params.get("status") != "unreadable":
+            # A photo without numbers is not a shot: listed only when asked for by status.
+            shots = shots.exclude(status=ShotStatus.UNREADABLE)
+        return shots
+
+    def perform_content_negotiation(
+        self, request: Request, force: bool = False
+    ) -> tuple[BaseRenderer, str]:
+        if self.action == "image":
+            # The photo itself is a plain response whatever the client accepts
+            # ("image/*" included); only an error is rendered, and always as JSON.
+            return JSONRenderer(), JSONRenderer.media_type
+        return super().perform_content_negotiation(request, force)
 
     def get_serializer_class(self) -> type[ShotSerializer]:
         if self.action == "partial_update":
@@ -422,6 +464,24 @@ class ShotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         except services.ShotBusy as busy:
             return Response({"detail": str(busy)}, status=status.HTTP_409_CONFLICT)
         return Response(ShotSerializer(shot, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary="The shot's photo",
+        description="The stored JPEG of the screen, for the shot's owner, with the same "
+        "credentials as the rest of the API (a JWT bearer token or the session). With S3 "
+        "storage the answer is a redirect to a short-lived signed URL of the photo.",
+        responses={
+            (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="The JPEG."),
+            302: OpenApiResponse(description="Redirect to a signed URL of the JPEG (S3)."),
+            404: OpenApiResponse(OpenApiTypes.OBJECT, description="No such shot, or no photo."),
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="image", url_name="image")
+    def image(self, request: Request, pk: str | None = None) -> HttpResponseBase:
+        response = photo_response(self.get_object())
+        # Who may see it depends on the token as much as on the URL.
+        patch_vary_headers(response, ["Authorization"])
+        return response
 
     @extend_schema(summary="Delete a shot; personal bests roll back to the next best shot")
     def destroy(self, request: Request, pk: str | None = None) -> Response:

@@ -79,3 +79,10 @@ class ShotListFilter(ShotFilter):
     than the API's multiple choice."""
 
     club = django_filters.ChoiceFilter(choices=Club.choices, empty_label="Any club", label="Club")
+    # A photo with no numbers is on its way out (typed in or discarded) and never
+    # listed here, so the page offers no status that could only ever show nothing.
+    status = django_filters.ChoiceFilter(
+        choices=[choice for choice in ShotStatus.choices if choice[0] != ShotStatus.UNREADABLE],
+        empty_label="Any status",
+        label="Status",
+    )

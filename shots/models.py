@@ -51,6 +51,11 @@ class ShotStatus(models.TextChoices):
     NEEDS_REVIEW = "needs_review", "Needs review"
     FAILED = "failed", "Failed"
     CONFIRMED = "confirmed", "Confirmed"
+    # The analyser found no launch-monitor number at all (a photo of a room, noise, a
+    # plain colour): not a shot. It waits, hidden from every list, until the golfer
+    # types the numbers in (keeping the photo) or discards it; abandoned ones are
+    # removed by the sweeper (shots.services.pipeline.unreadable_shots_discard_abandoned).
+    UNREADABLE = "unreadable", "No numbers found"
 
 
 class ShotSource(models.TextChoices):
@@ -298,6 +303,13 @@ class Shot(models.Model):
                 condition=Q(status__in=["received", "queued", "analyzing", "needs_review"]),
                 name="shot_pipeline_open",
             ),
+            # The sweeper's clean-up of photos with no numbers that the golfer abandoned
+            # (unreadable_shots_discard_abandoned): a handful of rows, by age.
+            models.Index(
+                fields=["updated_at"],
+                condition=Q(status="unreadable"),
+                name="shot_unreadable_age",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -318,6 +330,10 @@ class Shot(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status in PENDING_STATUSES
+
+    @property
+    def is_unreadable(self) -> bool:
+        return self.status == ShotStatus.UNREADABLE
 
     def metric_values(self) -> dict[str, float | None]:
         return {metric.name: getattr(self, metric.name) for metric in METRICS}
@@ -517,6 +533,7 @@ class AnalysisOutcome(models.TextChoices):
     NEEDS_REVIEW = "needs_review", "Needs review"
     FAILED = "failed", "Failed"
     RETRY = "retry", "Will retry"
+    UNREADABLE = "unreadable", "No numbers found"
 
 
 class ShotAnalysis(models.Model):
@@ -533,6 +550,9 @@ class ShotAnalysis(models.Model):
     club_read = models.CharField(max_length=8, blank=True)
     # [{"metric": "carry" or "", "message": "..."}]
     problems = models.JSONField(default=list, blank=True)
+    # How sure the analyser was of each value it read, 0..1 ({"carry": 0.97}): the
+    # analyser's own score, kept for the accuracy report and the admin.
+    confidence = models.JSONField(default=dict, blank=True)
     tokens_in = models.PositiveIntegerField(default=0)
     tokens_out = models.PositiveIntegerField(default=0)
     cost = models.DecimalField(max_digits=12, decimal_places=6, default=0, help_text="USD")

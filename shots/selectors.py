@@ -43,13 +43,28 @@ class BagRow:
 
 
 def shots_for_golfer(golfer: User) -> QuerySet[Shot]:
+    """Every shot of the golfer's, for the pages of one shot (any status)."""
     return Shot.objects.for_golfer(golfer).select_related("retailer")
 
 
+def shots_listed_for_golfer(golfer: User) -> QuerySet[Shot]:
+    """The golfer's shot list: a photo without numbers is not a shot, so it is not listed.
+
+    It waits on its own page for the golfer to type the numbers in or discard it.
+    """
+    return shots_for_golfer(golfer).exclude(status=ShotStatus.UNREADABLE)
+
+
 def bag_for_golfer(golfer: User) -> list[BagRow]:
-    """Per club: shot counts and personal bests, in bag order. Two queries."""
+    """Per club: shot counts and personal bests, in bag order. Two queries.
+
+    Shots without a club (a photo whose club the golfer has still to say) and
+    photos without numbers belong to no club in the bag.
+    """
     counts = (
         Shot.objects.for_golfer(golfer)
+        .exclude(club="")
+        .exclude(status=ShotStatus.UNREADABLE)
         .values("club")
         .annotate(shots=Count("id"), counted=Count("id", filter=COUNTED), last=Max("hit_at"))
     )

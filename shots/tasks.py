@@ -43,7 +43,10 @@ def analyze_shot(self, shot_id: int, request_id: str = "") -> str:
 
 @shared_task
 def requeue_stuck_shots() -> int:
+    # The beat's pipeline sweep: stalled analyses go back to the queue, and photos
+    # without numbers that their golfer abandoned (past UNREADABLE_KEPT_FOR) go away.
     with request_id_bound(new_request_id()):
+        pipeline.unreadable_shots_discard_abandoned()
         return shots_requeue_stuck()
 
 
@@ -64,6 +67,7 @@ def analysis_recover_after_restart() -> None:
 def _sweep_when_idle() -> None:
     # The embedded default has no beat: the idle thread is its sweeper.
     if _analysis_in_background():
+        pipeline.unreadable_shots_discard_abandoned()
         shots_requeue_stuck()
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("shots/<int:pk>/confirm/", views.shot_confirm, name="confirm"),
     path("shots/<int:pk>/edit/", views.shot_edit, name="edit"),
     path("shots/<int:pk>/delete/", views.shot_delete, name="delete"),
+    path("shots/<int:pk>/discard/", views.shot_discard, name="discard"),
     path("shots/import/", import_views.import_new, name="import_new"),
     path("shots/imports/<int:pk>/", import_views.import_detail, name="import"),
     path("shots/imports/<int:pk>/status/", import_views.import_status, name="import_status"),

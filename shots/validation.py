@@ -8,6 +8,7 @@ reported, never silently "fixed".
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from shots.metrics import METRICS_BY_NAME
@@ -30,29 +31,85 @@ class CheckResult:
         self.warnings.append((name, message))
 
 
-def derive_smash(values: dict[str, float | None], flags: dict[str, list[str]]) -> None:
+DERIVED_FLAG = "derived"
+
+
+def derive_smash(
+    values: dict[str, float | None],
+    flags: dict[str, list[str]],
+    *,
+    untrusted: Collection[str] = (),
+) -> None:
     """Fill in smash factor as ball ÷ club speed when both are known and it is not; flag it.
 
     Smash factor is defined as that ratio, so this is arithmetic, not a guess.
+    ``untrusted``: metrics whose value is in doubt (a photo's uncertain readings);
+    nothing is worked out from them, nor put in their place.
     """
+    if {"ball_speed", "club_speed", "smash_factor"} & set(untrusted):
+        return
     ball, club_speed = values.get("ball_speed"), values.get("club_speed")
     if values.get("smash_factor") is None and ball and club_speed:
         smash = round(ball / club_speed, 2)
         if 0.5 <= smash <= 1.6:
             values["smash_factor"] = smash
-            flags.setdefault("smash_factor", []).append("derived")
+            flags.setdefault("smash_factor", []).append(DERIVED_FLAG)
 
 
-def derive_spin_rate(values: dict[str, float | None], flags: dict[str, list[str]]) -> None:
+def derive_spin_rate(
+    values: dict[str, float | None],
+    flags: dict[str, list[str]],
+    *,
+    untrusted: Collection[str] = (),
+) -> None:
     """Fill in total spin from back and side spin when a device gives only those; flag it.
 
     Back and side spin are the total's components (total² = back² + side²),
     so this too is arithmetic (SkyTrak and GSPro exports have no total).
     """
+    if {"back_spin", "side_spin", "spin_rate"} & set(untrusted):
+        return
     back, side = values.get("back_spin"), values.get("side_spin")
     if values.get("spin_rate") is None and back is not None and side is not None and back > 0:
         values["spin_rate"] = round(math.hypot(back, side))
-        flags.setdefault("spin_rate", []).append("derived")
+        flags.setdefault("spin_rate", []).append(DERIVED_FLAG)
+
+
+def derive_face_to_path(
+    values: dict[str, float | None],
+    flags: dict[str, list[str]],
+    *,
+    untrusted: Collection[str] = (),
+) -> None:
+    """Fill in face to path as face angle − club path when both are known and it is not; flag it.
+
+    Face to path is defined as that difference (both + = right/open, in degrees
+    from the target line), so it is arithmetic. Only this one of the three is
+    worked out: a screen that shows face to path and one of the others is
+    rare, and a misread sign there would invent the third.
+    """
+    if {"face_angle", "club_path", "face_to_path"} & set(untrusted):
+        return
+    face, path = values.get("face_angle"), values.get("club_path")
+    if values.get("face_to_path") is None and face is not None and path is not None:
+        face_to_path = round(face - path, 1)
+        if METRICS_BY_NAME["face_to_path"].is_within_hard_range(face_to_path):
+            values["face_to_path"] = face_to_path
+            flags.setdefault("face_to_path", []).append(DERIVED_FLAG)
+
+
+def derive_exact(
+    values: dict[str, float | None],
+    flags: dict[str, list[str]],
+    *,
+    untrusted: Collection[str] = (),
+) -> list[str]:
+    """Every derivation that is arithmetic from the definitions; returns the metrics filled in."""
+    missing = {name for name in METRICS_BY_NAME if values.get(name) is None}
+    derive_smash(values, flags, untrusted=untrusted)
+    derive_spin_rate(values, flags, untrusted=untrusted)
+    derive_face_to_path(values, flags, untrusted=untrusted)
+    return sorted(name for name in missing if values.get(name) is not None)
 
 
 def hard_range_message(name: str) -> str:

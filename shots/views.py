@@ -19,6 +19,7 @@ from shots.images import ImageRejected, check_request_size
 from shots.metrics import METRICS_BY_NAME, RECORD_METRICS, format_value
 from shots.models import Shot
 from shots.photos import photo_response
+from shots.services import pipeline
 
 
 def _own_shot(request: AuthenticatedHttpRequest, pk: int) -> Shot:
@@ -43,7 +44,7 @@ def _announce_records(request: AuthenticatedHttpRequest, shot: Shot) -> None:
 @login_required
 def shot_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     shot_filter = ShotListFilter(
-        request.GET, queryset=selectors.shots_for_golfer(request.user), request=request
+        request.GET, queryset=selectors.shots_listed_for_golfer(request.user), request=request
     )
     page = Paginator(shot_filter.qs, settings.SHOTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -104,6 +105,15 @@ def shot_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
             response = render(request, "shots/shot_upload.html", {"form": form}, status=503)
             response["Retry-After"] = "60"
             return response
+        shot.refresh_from_db()  # an eager analysis has read it by now
+        if shot.is_unreadable:
+            # Said here at once; with a worker the shot page's panel says it when it knows.
+            context = {
+                "form": PhotoUploadForm(golfer=request.user),
+                "unreadable_shot": shot,
+                "unreadable_message": pipeline.UNREADABLE_MESSAGE,
+            }
+            return render(request, "shots/shot_upload.html", context)
         if created:
             # Only "received": the shot page's badge and panel say how far the reading
             # got, so this message never contradicts them (eager analysis is done by now).
@@ -121,7 +131,7 @@ def _analysis_context(shot: Shot) -> dict:
         # starts the background thread, whose first sweep picks the shot up.
         tasks.analysis_worker_wake()
     latest = shot.analyses.first() if shot.source == "photo" else None
-    return {"shot": shot, "analysis": latest}
+    return {"shot": shot, "analysis": latest, "unreadable_message": pipeline.UNREADABLE_MESSAGE}
 
 
 @login_required
@@ -174,13 +184,16 @@ def shot_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect(shot)
     form = ShotForm(request.POST or None, metric_units=request.user.uses_metric, shot=shot)
     if request.method == "POST" and form.is_valid():
+        was_unreadable = shot.is_unreadable
         services.shot_update(
             shot=shot,
             club=form.cleaned_data["club"],
             metrics=form.canonical_metrics(),
             hit_at=form.cleaned_data["hit_at"],
         )
-        messages.success(request, "Shot updated.")
+        messages.success(
+            request, "Shot saved with your photo." if was_unreadable else "Shot updated."
+        )
         _announce_records(request, shot)
         return redirect(shot)
     return render(request, "shots/shot_form.html", {"form": form, "shot": shot})
@@ -195,6 +208,20 @@ def shot_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "Shot deleted. Your personal bests have been updated.")
         return redirect("shots:list")
     return render(request, "shots/shot_confirm_delete.html", {"shot": shot})
+
+
+@login_required
+@require_http_methods(["POST"])
+def shot_discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Throw away a photo in which no numbers were found: the shot and the file go."""
+    shot = _own_shot(request, pk)
+    try:
+        pipeline.unreadable_shot_discard(shot=shot)
+    except pipeline.NotUnreadable as refusal:
+        messages.error(request, str(refusal))
+        return redirect(shot)
+    messages.success(request, "Photo discarded.")
+    return redirect("shots:upload")
 
 
 @login_required

@@ -161,6 +161,28 @@ def test_a_customer_page_shows_only_shots_and_bests_from_this_store(client, worl
     assert b"290" not in response.content
 
 
+def test_a_photo_with_no_numbers_is_in_no_console_list(client, world):
+    # What the analyser leaves when it finds no launch-monitor numbers: the golfer
+    # types them in or it is discarded, so it is not a shot staff should handle.
+    nothing = ShotFactory(
+        golfer=world.golfer,
+        retailer=world.store,
+        source=ShotSource.PHOTO,
+        status=ShotStatus.UNREADABLE,
+        club="",
+        carry=None,
+    )
+    client.force_login(world.staff)
+
+    customer_page = client.get(console("customer", world.store, world.golfer.pk))
+    queue_page = client.get(console("queue", world.store))
+    shot_page = client.get(console("shot", world.store, nothing.pk))
+
+    assert [shot.pk for shot in customer_page.context["page"]] == [world.shot.pk]
+    assert nothing.pk not in [item.shot.pk for item in queue_page.context["items"]]
+    assert shot_page.status_code == 404
+
+
 def test_a_customers_game_counts_only_shots_hit_at_this_store(client, world):
     ShotFactory(golfer=world.golfer, retailer=None, carry=300.0)
     ShotFactory(golfer=world.golfer, retailer=world.other_store, carry=290.0)

@@ -23,7 +23,14 @@ from shots.services.imports import (
     import_upload,
 )
 from shots.services.manual import shot_confirm, shot_create_manual, shot_delete, shot_update
-from shots.services.pipeline import AnalysisRun, shot_analyze, stuck_shots_reclaim
+from shots.services.pipeline import (
+    AnalysisRun,
+    NotUnreadable,
+    shot_analyze,
+    stuck_shots_reclaim,
+    unreadable_shot_discard,
+    unreadable_shots_discard_abandoned,
+)
 from shots.services.records import (
     ShotBusy,
     ShotPlace,
@@ -50,6 +57,7 @@ __all__ = [
     "AnalysisRun",
     "ImportNotReady",
     "ImportOutcome",
+    "NotUnreadable",
     "PhotoStorageUnavailable",
     "ShotBusy",
     "ShotPlace",
@@ -78,4 +86,6 @@ __all__ = [
     "shot_verify",
     "shots_requeue_stuck",
     "stuck_shots_reclaim",
+    "unreadable_shot_discard",
+    "unreadable_shots_discard_abandoned",
 ]

@@ -17,7 +17,7 @@ from shots.models import AnalysisOutcome, Club, Shot, ShotSource, ShotStatus
 from shots.services.records import ShotBusy, ShotPlace, counted_shot_changed, shot_can_count_check
 from shots.services.sessions import session_for_shot, session_shot_removed
 from shots.trust import EDITED_FLAG, edited_flagged, edited_metrics, trust_level_for
-from shots.validation import check_values, derive_smash
+from shots.validation import check_values, derive_exact
 
 
 def _apply_values(shot: Shot, *, club: str, metrics: Mapping[str, float | None]) -> None:
@@ -28,7 +28,7 @@ def _apply_values(shot: Shot, *, club: str, metrics: Mapping[str, float | None])
         raise ValidationError(f"Unknown club {club!r}.")
     values = {name: metrics.get(name) for name in METRIC_NAMES}
     flags: dict[str, list[str]] = {}
-    derive_smash(values, flags)
+    derive_exact(values, flags)
 
     checks = check_values(values, club=club)
     if checks.rejected:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import time
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from shots.analysis.base import (
     AnalysisOutput,
     TransientAnalyserError,
 )
-from shots.metrics import METRIC_NAMES
+from shots.metrics import METRIC_NAMES, METRICS_BY_NAME
 from shots.models import (
     PENDING_STATUSES,
     AnalysisOutcome,
@@ -35,13 +36,21 @@ from shots.models import (
     ShotAnalysis,
     ShotStatus,
 )
+from shots.services.manual import shot_delete
 from shots.services.records import ShotPlace, counted_shot_changed
 from shots.services.sessions import session_for_shot
 from shots.trust import trust_level_for
-from shots.validation import check_values
+from shots.validation import DERIVED_FLAG, check_values, derive_exact
 
 logger = logging.getLogger(__name__)
 analysis_logger = logging.getLogger("golfshots.analysis")
+
+# What the golfer (page and API) is told about a photo with no launch-monitor number.
+UNREADABLE_MESSAGE = "We could not find launch-monitor numbers in this photo."
+# How long such a photo waits for the golfer to type the numbers in before it is removed.
+UNREADABLE_KEPT_FOR = timedelta(hours=24)
+# A value the analyser read but doubts: stored for the golfer to check, never counted unchecked.
+UNCERTAIN_FLAG = "uncertain"
 
 
 @dataclass(frozen=True)
@@ -156,25 +165,58 @@ def _record_failure(
 def _store_analysis_result(
     shot: Shot, analyser: Analyser, output: AnalysisOutput, started: float
 ) -> AnalysisRun:
-    club = shot.club or (output.club or "")
-    values = {name: output.values.get(name) for name in METRIC_NAMES}
-    checks = check_values(values, club=club or "driver")
+    read = {name: output.values.get(name) for name in METRIC_NAMES}
+    # Doubted metrics, with or without a value (an analyser may keep none for a doubt).
+    uncertain = {
+        name: _reason(reason)
+        for name, reason in output.uncertain.items()
+        if name in METRICS_BY_NAME
+    }
+    if all(value is None for value in read.values()) and not uncertain:
+        # A photo of a room, noise, a blank screen: not a shot at all.
+        return _store_unreadable(shot, analyser, output, started)
+    # A club the analyser doubts is not taken: the golfer picks it.
+    club_doubt = _reason(output.uncertain["club"]) if "club" in output.uncertain else ""
+    club = shot.club or ("" if club_doubt else (output.club or ""))
+    values = dict(read)
     problems: list[dict[str, str]] = []
     flags: dict[str, list[str]] = {}
-    for name, message in checks.rejected.items():
+
+    first_look = check_values(read, club=club or "driver")
+    for name, message in first_look.rejected.items():
         values[name] = None  # stored as null and flagged, never "fixed"
         flags.setdefault(name, []).append("rejected")
         problems.append({"metric": name, "message": f"{message} The value read was discarded."})
+    # Arithmetic from the definitions (smash = ball ÷ club speed, ...), never from or in
+    # place of a doubt or a discarded value: that would be "fixing" a misread.
+    derive_exact(values, flags, untrusted={*uncertain, *first_look.rejected})
+    checks = check_values(values, club=club or "driver")
+    for name in set(checks.rejected) - set(first_look.rejected):
+        # Worked out past its hard range (side and back spin of a mishit): it was never
+        # on the screen, so it is simply not stored.
+        values[name] = None
+        flags[name] = [flag for flag in flags.get(name, []) if flag != DERIVED_FLAG]
+        if not flags[name]:
+            del flags[name]
     for name, message in checks.warnings:
         if name:
             flags.setdefault(name, []).append("warned")
         problems.append({"metric": name, "message": message})
+    for name, reason in uncertain.items():
+        if name in first_look.rejected:
+            continue  # already discarded, and said so
+        flags.setdefault(name, []).append(UNCERTAIN_FLAG)
+        problems.append({"metric": name, "message": f"{METRICS_BY_NAME[name].label}: {reason}"})
     for name in output.estimated:
         flags.setdefault(name, []).append("estimated")
     if not club:
-        problems.append({"metric": "", "message": "Which club was this? The photo doesn't say."})
-    if all(value is None for value in values.values()) and not checks.rejected:
-        problems.append({"metric": "", "message": "No numbers could be read from the photo."})
+        if club_doubt:
+            message = f"Which club was this? {_capitalised(club_doubt)}"
+            problems.append({"metric": "club", "message": message})
+        else:
+            problems.append(
+                {"metric": "", "message": "Which club was this? The photo doesn't say."}
+            )
 
     outcome = AnalysisOutcome.NEEDS_REVIEW if problems else AnalysisOutcome.ANALYZED
     with transaction.atomic():
@@ -184,7 +226,7 @@ def _store_analysis_result(
         for name, value in values.items():
             setattr(shot, name, value)
         shot.metric_flags = flags
-        shot.has_rejected_values = bool(checks.rejected)
+        shot.has_rejected_values = bool(first_look.rejected)
         if output.device and not shot.source_device:
             shot.source_device = output.device[: Shot._meta.get_field("source_device").max_length]
         shot.status = ShotStatus(outcome.value)
@@ -199,12 +241,81 @@ def _store_analysis_result(
             started,
             outcome=outcome,
             output=output,
+            # What the shot was given, derived values included: a correction later
+            # compares with these, so a derived value left as it was is not an edit.
             values=values,
             problems=problems,
         )
         if club:
             counted_shot_changed(places=[ShotPlace.of(shot)])
     return AnalysisRun(claimed=True, outcome=outcome, analysis=analysis)
+
+
+def _reason(reason: str | None) -> str:
+    """The analyser's doubt as the end of a sentence for the golfer."""
+    # A doubt without a reason is still a doubt.
+    text = (reason or "").strip() or "It could not be read clearly"
+    return text if text.endswith((".", "?", "!")) else f"{text}."
+
+
+def _capitalised(sentence: str) -> str:
+    # The analysers' reasons are sentences already; this only guards a lower-case one.
+    return sentence[:1].upper() + sentence[1:]
+
+
+def _store_unreadable(
+    shot: Shot, analyser: Analyser, output: AnalysisOutput, started: float
+) -> AnalysisRun:
+    """No launch-monitor number in the photo: the golfer types them in or discards it."""
+    with transaction.atomic():
+        if not _claim_still_held(shot):
+            return AnalysisRun(claimed=False)
+        # Nothing counted before (the shot was pending) and nothing counts now.
+        _set_status(shot, ShotStatus.UNREADABLE)
+        analysis = _record_analysis(
+            shot,
+            analyser,
+            started,
+            outcome=AnalysisOutcome.UNREADABLE,
+            output=output,
+            problems=[{"metric": "", "message": UNREADABLE_MESSAGE}],
+        )
+    return AnalysisRun(claimed=True, outcome=AnalysisOutcome.UNREADABLE, analysis=analysis)
+
+
+class NotUnreadable(Exception):
+    """Only a photo without numbers is discarded this way; other shots are deleted."""
+
+
+def unreadable_shot_discard(*, shot: Shot) -> None:
+    """The golfer does not want a photo without numbers: the shot and the file go at once."""
+    if not shot.is_unreadable:
+        raise NotUnreadable("This shot has numbers; delete it from its page instead.")
+    shot_delete(shot=shot)
+
+
+def unreadable_shots_discard_abandoned(*, older_than: timedelta | None = None) -> int:
+    """Remove photos without numbers that their golfer left alone for ``older_than``.
+
+    The golfer chose neither to type the numbers in nor to discard the photo,
+    so neither the file nor the empty shot is kept. Run by the sweeper. A
+    shot the golfer turned into a typed one meanwhile is no longer unreadable
+    and is left alone.
+    """
+    if older_than is None:
+        older_than = UNREADABLE_KEPT_FOR
+    cutoff = timezone.now() - older_than
+    abandoned = Shot.objects.filter(status=ShotStatus.UNREADABLE, updated_at__lt=cutoff)
+    removed = 0
+    for shot_id in list(abandoned.values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            shot = abandoned.select_for_update().filter(pk=shot_id).first()
+            if shot is not None:
+                shot_delete(shot=shot)
+                removed += 1
+    if removed:
+        logger.info("Removed %s abandoned photos without numbers", removed)
+    return removed
 
 
 def _record_transient_failure(
@@ -271,6 +382,7 @@ def _record_analysis(
         values={k: v for k, v in (values or {}).items() if v is not None},
         club_read=(output.club or "") if output is not None else "",
         problems=problems or [],
+        confidence=_confidence(output),
         tokens_in=getattr(audit, "tokens_in", 0) or 0,
         tokens_out=getattr(audit, "tokens_out", 0) or 0,
         cost=getattr(audit, "cost", None) or Decimal("0"),
@@ -278,6 +390,21 @@ def _record_analysis(
         error=f"{type(error).__name__}: {error}" if error is not None else "",
         outcome=outcome,
     )
+
+
+def _confidence(output: AnalysisOutput | None) -> dict[str, float]:
+    """The analyser's per-field confidence, as plain finite numbers for the JSON column."""
+    if output is None:
+        return {}
+    kept = {}
+    for name, score in (output.confidence or {}).items():
+        try:
+            number = float(score)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(number):
+            kept[str(name)] = round(number, 4)
+    return kept
 
 
 def _json_safe(raw: Any) -> Any:

@@ -34,6 +34,7 @@ SHOT_KEYS = {
     "trust",
     "image",
     "session",
+    "status_message",
 }
 
 
@@ -372,7 +373,7 @@ def test_it_returns_one_shot(api, golfer):
 def test_it_returns_the_image_as_an_absolute_url(api, golfer):
     shot = ShotFactory(golfer=golfer, image="shots/2025/06/screen.jpg", source=ShotSource.PHOTO)
     response = api.get(shot_url(shot.id))
-    assert response.json()["image"] == f"http://testserver/shots/{shot.id}/photo.jpg"
+    assert response.json()["image"] == f"http://testserver/api/v1/shots/{shot.id}/image/"
 
 
 def test_a_correction_moves_the_personal_best_to_the_next_shot(api):

@@ -296,13 +296,13 @@ def test_the_owner_is_sent_to_a_short_lived_signed_url_that_serves_the_jpeg(
     assert_presigned_redirect_to_the_photo(response, bucket, photo_shot)
 
 
-def test_the_api_points_at_our_photo_view_not_at_the_bucket(bucket, world, photo_shot):
+def test_the_api_points_at_its_own_photo_endpoint_not_at_the_bucket(bucket, world, photo_shot):
     api = APIClient()
     api.force_authenticate(world.golfer)
 
     body = api.get(f"{SHOTS_API_URL}{photo_shot.pk}/").json()
 
-    assert body["image"] == f"http://testserver{owner_photo_url(photo_shot)}"
+    assert body["image"] == f"http://testserver/api/v1/shots/{photo_shot.pk}/image/"
 
 
 def test_staff_of_the_shots_store_are_sent_to_the_same_signed_photo(

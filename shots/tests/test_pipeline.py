@@ -25,8 +25,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from leaderboards.boards import BoardSpec
+from leaderboards.selectors import leaderboard
 from retailers.models import CustomerLink, Retailer
 from shots import services
+from shots.analysis.base import AnalysisOutput
 from shots.analysis.openai_analyser import PROMPT_VERSION, OpenAIAnalyser
 from shots.models import AnalysisOutcome, PersonalBest, Shot, ShotAnalysis, ShotStatus
 from shots.tests import fake_openai as fake
@@ -189,7 +192,7 @@ def test_a_photo_posted_to_the_api_comes_back_analysed_on_the_embedded_default(
     assert body["club"] == "driver"
     assert body["ball_speed"] == pytest.approx(149.129, abs=0.001)
     assert body["is_counted"] is True
-    assert body["image"] == f"http://testserver/shots/{body['id']}/photo.jpg"
+    assert body["image"] == f"http://testserver/api/v1/shots/{body['id']}/image/"
     analysis = ShotAnalysis.objects.get(shot_id=body["id"])
     assert (analysis.request_id, analysis.tokens_in, analysis.tokens_out) == ("req_api", 1200, 300)
     assert analysis.cost == Decimal("0.000360")
@@ -345,6 +348,115 @@ def test_a_shot_with_no_club_anywhere_asks_the_golfer_for_it(upload, golfer, bro
     # Confirming needs a club, so the page offers the correction form instead.
     assert reverse("shots:confirm", args=[shot.pk]) not in page
     assert reverse("shots:edit", args=[shot.pk]) in page
+
+
+# --- Readings the analyser doubts -------------------------------------------------
+
+DOUBTFUL = 0.3  # under the OpenAI analyser's MIN_CONFIDENCE
+
+
+def test_a_doubtful_reading_waits_for_review_with_the_reason_and_counts_nowhere(
+    upload, golfer, browser, fake_openai
+):
+    fake_openai.enqueue(
+        fake.good_answer(
+            fake.screen_answer({**DRIVER_NUMBERS, "carry": (240, "yds", DOUBTFUL)}, club="Driver"),
+            completion_tokens=400,
+        )
+    )
+
+    upload()
+
+    shot = the_shot(golfer)
+    assert shot.status == ShotStatus.NEEDS_REVIEW
+    assert shot.flags_for("carry") == ["uncertain"]
+    assert not shot.is_counted
+    assert not PersonalBest.objects.filter(golfer=golfer).exists()
+    analysis = shot.analyses.get()
+    # The reason is the analyser's words (its module tests them), after the metric's name.
+    [problem] = analysis.problems
+    assert problem["metric"] == "carry"
+    assert problem["message"].startswith("Carry: ")
+    assert "240 yds" in problem["message"]
+    # The analyser's confidence is on the audit row, the doubtful one with the rest.
+    assert analysis.confidence["carry"] == DOUBTFUL
+    assert analysis.confidence["ball_speed"] == fake.CONFIDENT
+    page = browser.get(shot.get_absolute_url()).content.decode()
+    assert problem["message"] in page
+
+
+def test_a_doubtful_club_is_not_taken_and_the_golfer_is_asked(upload, golfer, fake_openai):
+    fake_openai.enqueue(
+        fake.good_answer(
+            fake.screen_answer(SEVEN_IRON_NUMBERS, club="7 Iron", club_confidence=DOUBTFUL)
+        )
+    )
+
+    upload(club="")
+
+    shot = the_shot(golfer)
+    assert (shot.status, shot.club) == (ShotStatus.NEEDS_REVIEW, "")
+    assert shot.carry == 165.0
+    [problem] = shot.analyses.get().problems
+    assert problem["metric"] == "club"
+    assert problem["message"].startswith("Which club was this? ")
+    assert "7 Iron" in problem["message"]
+
+
+class ReadingWithDoubts:
+    """An analyser that keeps a doubtful value and says why, as the OCR one may.
+
+    Stands for an analyser's output (the real ones fill ``uncertain`` their own
+    way, tested in their modules): what is under test is what the pipeline
+    does with a value that is there but in doubt.
+    """
+
+    name = "ocr"
+
+    def __init__(self, values, uncertain, *, club="driver"):
+        self.output = AnalysisOutput(
+            values=values, club=club, uncertain=uncertain, confidence={"carry": 0.41}
+        )
+
+    def analyse(self, image: bytes) -> AnalysisOutput:
+        return self.output
+
+
+def test_a_kept_doubtful_value_counts_for_records_and_boards_only_once_confirmed(
+    golfer, browser, store
+):
+    CustomerLink.objects.create(golfer=golfer, retailer=store, leaderboard_consent=True)
+    shot, _ = services.shot_create_from_photo(
+        golfer=golfer, photo=shrunk_screen_photo(), retailer=store
+    )
+    doubts = ReadingWithDoubts(
+        {"ball_speed": 150.0, "carry": 300.0}, {"carry": "the 3 might be an 8"}
+    )
+    board = BoardSpec(retailer=store, club="driver", metric="carry", period="all")
+
+    services.shot_analyze(shot_id=shot.pk, analyser=doubts)
+
+    shot.refresh_from_db()
+    assert (shot.status, shot.carry) == (ShotStatus.NEEDS_REVIEW, 300.0)
+    assert shot.flags_for("carry") == ["uncertain"]
+    assert {"metric": "carry", "message": "Carry: the 3 might be an 8."} in (
+        shot.analyses.get().problems
+    )
+    assert shot.analyses.get().confidence == {"carry": 0.41}
+    assert not PersonalBest.objects.filter(golfer=golfer).exists()
+    assert leaderboard(board).rows == []
+    panel = browser.get(reverse("shots:status", args=[shot.pk])).content.decode()
+    assert "Carry: the 3 might be an 8." in panel
+    assert ">check</small>" in panel
+
+    browser.post(reverse("shots:confirm", args=[shot.pk]))
+
+    shot.refresh_from_db()
+    assert shot.is_counted
+    assert PersonalBest.objects.get(golfer=golfer, metric="carry").value == 300.0
+    assert [row.shot_id for row in leaderboard(board).rows] == [shot.pk]
+    panel = browser.get(reverse("shots:status", args=[shot.pk])).content.decode()
+    assert ">check</small>" not in panel  # settled by the golfer
 
 
 # --- Analyser failures ------------------------------------------------------------

@@ -107,6 +107,38 @@ def test_it_shows_no_reading_message_beside_an_analysed_badge(client, golfer, fa
     assert "Reading the numbers" not in page
 
 
+def test_the_progress_page_says_when_the_photo_shows_no_numbers(
+    client, golfer, settings, in_background
+):
+    # The local OCR analyser, on a thread of this process, reads a plain colour.
+    settings.SHOT_ANALYSER = "ocr"
+    client.force_login(golfer)
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), "#3a6ea5").save(buffer, "JPEG")
+
+    response = client.post(
+        UPLOAD_URL,
+        {
+            "image": SimpleUploadedFile("wall.jpg", buffer.getvalue(), content_type="image/jpeg"),
+            "club": "",
+            "client_token": uuid.uuid4().hex,
+        },
+    )
+
+    assert response.status_code == 302  # the analysis had not finished: the page polls
+    shot = Shot.objects.get(golfer=golfer)
+    status_url = reverse("shots:status", args=[shot.pk])
+    assert f'hx-get="{status_url}"' in client.get(response["Location"]).content.decode()
+    assert tasks.analysis_worker.wait_until_idle(timeout=60)
+    panel = client.get(status_url).content.decode()
+    assert "We could not find launch-monitor numbers in this photo." in panel
+    assert "hx-get" not in panel  # settled: the polling stops
+    assert reverse("shots:edit", args=[shot.pk]) in panel
+    assert reverse("shots:discard", args=[shot.pk]) in panel
+    badge, _panel = _badge_and_message(panel)
+    assert badge == "No numbers found"
+
+
 def test_it_recovers_a_shot_that_an_ended_process_left_queued(golfer, fake_openai, in_background):
     fake_openai.enqueue(fake.good_answer(DRIVER_SCREEN))
     # Stored and queued, but the thread that held it died with its process.

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
+from typing import cast
 
 from shots.metrics import METRICS_BY_NAME
 
@@ -141,6 +143,26 @@ def is_sentinel(metric: str, value: float) -> bool:
     # A smash factor is a ratio of two speeds: never negative. Garmin writes
     # minus the ball speed in m/s there when it has no club speed.
     return metric == "smash_factor" and value <= 0
+
+
+def without_sentinels(metric: str, numbers: Iterable[float | None]) -> list[float | None]:
+    """``numbers`` (a column of one metric) with every sentinel (``is_sentinel``) as None."""
+    numbers = list(numbers)
+    if None not in numbers:
+        # A column without gaps (most are) is checked in one pass of C code first.
+        present = cast("list[float]", numbers)
+        if max(map(abs, present), default=0.0) < FORESIGHT_NO_DATA and (
+            metric != "smash_factor" or min(present, default=1.0) > 0
+        ):
+            return numbers
+    if metric == "smash_factor":
+        return [
+            None if number is None or number <= 0 or abs(number) >= FORESIGHT_NO_DATA else number
+            for number in numbers
+        ]
+    return [
+        None if number is None or abs(number) >= FORESIGHT_NO_DATA else number for number in numbers
+    ]
 
 
 def drop_unmeasured_club_data(values: dict[str, float]) -> None:

@@ -285,9 +285,10 @@ def _read_all(
     texts: Sequence[str], style: DateStyle, *, stop_at_failure: bool = False
 ) -> list[datetime]:
     readings = []
+    read = c.date_reader(style.pattern)
     for text in texts:
         try:
-            readings.append(c.strptime(text, style.pattern))
+            readings.append(read(text))
         except ValueError:
             if stop_at_failure:
                 break
@@ -297,6 +298,7 @@ def _read_all(
 
 def _time_reader(choice: DateChoice) -> Callable[[dict[str, str]], datetime | None]:
     style = choice.style
+    read = c.date_reader(style.pattern) if style is not None else None
 
     def read_time(by_role: dict[str, str]) -> datetime | None:
         text = by_role.get(c.TIME, "").strip()
@@ -304,10 +306,10 @@ def _time_reader(choice: DateChoice) -> Callable[[dict[str, str]], datetime | No
             return None
         if text in choice.parsed:
             return choice.parsed[text]
-        if style is None:
+        if read is None:
             return c.parse_datetime_text(text, DATE_FORMATS)
         try:
-            return c.strptime(text, style.pattern)
+            return read(text)
         except ValueError:
             raise ValueError(
                 f"{text!r} is not a date in the file's format (as its other rows are)"
@@ -330,10 +332,13 @@ def _date_cells(table: Table, layout: CsvLayout) -> list[str]:
         return []
     texts = []
     for cells in table.rows[header_index + 1 :]:
-        if not any(cells) or is_summary_row(cells) or looks_like_units_row(cells):
+        text = cells[column].strip() if column < len(cells) else ""
+        # A row with a date is not blank, and a units row only if its date cell looks like a unit.
+        if not text or is_summary_row(cells):
             continue
-        if column < len(cells) and cells[column].strip():
-            texts.append(cells[column].strip())
+        if c.UNIT_CELL.fullmatch(cells[column]) and looks_like_units_row(cells):
+            continue
+        texts.append(text)
     return texts
 
 

@@ -35,7 +35,7 @@ from shots.analysis.labels import label_key
 from shots.analysis.units import to_canonical
 from shots.imports import ReadOptions
 from shots.imports import columns as c
-from shots.imports.columns import CsvLayout, find_header, read_layout
+from shots.imports.columns import CsvLayout, ParsedCells, find_header, read_layout
 from shots.imports.result import (
     UNIT_FROM_FORMAT,
     UNIT_GUESSED,
@@ -288,7 +288,9 @@ def read_guessing_units(
     golfer's choice) wins for its metrics and is taken as known while guessing
     the rest.
     """
-    first = read_layout(table, layout, units=units, parse_time=parse_time)
+    # Both reads share the parsed cells: the second only converts with other factors.
+    parsed = ParsedCells()
+    first = read_layout(table, layout, units=units, parse_time=parse_time, parsed=parsed)
     unsaid = [
         column.metric
         for column in first.columns
@@ -303,7 +305,7 @@ def read_guessing_units(
         layout,
         default_units={**layout.default_units, **{m: g.unit for m, g in guesses.items()}},
     )
-    result = read_layout(table, guessed_layout, units=units, parse_time=parse_time)
+    result = read_layout(table, guessed_layout, units=units, parse_time=parse_time, parsed=parsed)
     result.columns = [
         replace(column, source=UNIT_GUESSED, reason=guesses[column.metric].reason)
         if column.metric in guesses and column.source == UNIT_FROM_FORMAT

@@ -160,9 +160,13 @@ def _csv_table(text: str, *, filename: str) -> Table:
     try:
         for cells in reader:
             line_numbers.append(next_line)
-            _check_quotes(cells, separator=separator, line=next_line)
-            next_line = first_line + reader.line_num
-            rows.append([cell.strip() for cell in cells])
+            lines_read = first_line + reader.line_num - next_line
+            next_line += lines_read
+            if lines_read > 1 or (cells and ("\n" in cells[-1] or "\r" in cells[-1])):
+                # A cell holds a line break only in a row that spans lines, or at
+                # the end of a last row whose quote is never closed.
+                _check_quotes(cells, separator=separator, line=line_numbers[-1])
+            rows.append(list(map(str.strip, cells)))
             if len(rows) > MAX_IMPORT_ROWS + 10:  # + header, units and summary rows
                 raise ImportFileError(
                     f"The file has more than {MAX_IMPORT_ROWS:,} rows; golfshots imports up to "

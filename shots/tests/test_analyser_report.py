@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from PIL import Image
@@ -32,7 +33,9 @@ from shots.analysis.accuracy import (
 )
 from shots.analysis.base import AnalysisOutput
 from shots.analysis.units import to_canonical
+from shots.images import shrink_upload
 from shots.metrics import YARDS_PER_METRE
+from shots.tests import fake_openai as fake
 from shots.tests.screens import ScreenSpec, available_fonts, render_screen
 
 
@@ -374,3 +377,32 @@ def test_the_openai_analyser_needs_a_key(tmp_path, settings):
     settings.OPENAI_API_KEY = ""
     with pytest.raises(CommandError, match="OPENAI_API_KEY"):
         call_command("analyser_report", str(tmp_path), "--analyser", "openai")
+
+
+def test_the_report_runs_the_openai_analyser_against_a_server_on_this_machine(
+    report_folder, fake_openai, tmp_path
+):
+    # The fake answers the right screen with its truth and the wrong-truth copy of the
+    # same screen with a misread; the real SDK talks to it over HTTP on 127.0.0.1.
+    picture = SimpleUploadedFile("right.png", (report_folder / "right.png").read_bytes())
+    jpeg = shrink_upload(picture).content
+    readings = {name: (float(number), unit) for name, (number, unit) in SHOWN.items()}
+    fake_openai.answer_image(jpeg, fake.good_answer(fake.screen_answer(readings, club="7 Iron")))
+    json_path = tmp_path / "report.json"
+
+    call_command(
+        "analyser_report",
+        str(report_folder),
+        "--analyser",
+        "openai",
+        "--json",
+        str(json_path),
+        stdout=io.StringIO(),
+    )
+
+    report = json.loads(json_path.read_text())
+    right = _image(report, "right.png")
+    assert report["analyser"] == "openai"
+    assert right["metric_fields_right"] == right["metric_fields_shown"] == len(SHOWN)
+    assert right["club"] == RIGHT
+    assert _image(report, "wrong.png")["units_errors"] == 1

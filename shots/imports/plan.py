@@ -27,7 +27,7 @@ from shots.imports import ReadOptions, read_export
 from shots.imports.result import ColumnUnit, ReadResult, RowNote
 from shots.metrics import RECORD_METRICS
 from shots.models import Club, Shot
-from shots.validation import check_values, derive_smash, derive_spin_rate
+from shots.validation import check_values, derive_exact
 
 # A club choice that leaves the club's rows out of the import.
 LEAVE_OUT = "skip"
@@ -192,8 +192,7 @@ def _plan(
             continue
         values: dict[str, float | None] = dict(row.values)
         flags = {name: list(names) for name, names in row.flags.items()}
-        derive_smash(values, flags)
-        derive_spin_rate(values, flags)
+        derive_exact(values, flags)  # as typed and photo shots: smash, total spin, face to path
         checks = check_values(values, club=club or Club.DRIVER)
         if checks.rejected and not _RECORD_METRICS.isdisjoint(checks.rejected):
             # A carry or ball speed no launch monitor can measure is a wrong

@@ -112,6 +112,20 @@ _METRIC_NAMES: dict[str, tuple[str, ...]] = {
         "Closure Rate",
         "Club Data Est Type",
         "Spin Rate Type",
+        # Practice and scoring tiles beside the shot's numbers (Trackman's wedge
+        # practice): they are not shot metrics, and their numbers must not be
+        # handed to a neighbouring label.
+        "Distance to Pin",
+        "To Pin",
+        "From Pin",
+        "Proximity",
+        "Strokes Gained",
+        "Score",
+        "Avg",
+        "Average",
+        "Normalized",
+        "Target",
+        "Shot List",
     ),
 }
 
@@ -198,12 +212,15 @@ _WEDGE_LOFTS = {
     **dict.fromkeys(range(58, 65), "lw"),
 }
 
+# A wedge's first word alone ("Approach", "Sand", "Gap") is not a club: apps
+# print those words as practice modes, lies and menu items ("Approach" in FS
+# Golf's mode bar turned an "8 Iron" screen into a gap wedge).
 _NAMED_CLUBS = {
     **dict.fromkeys(("driver", "drv", "1w", "1wood"), "driver"),
-    **dict.fromkeys(("pitchingwedge", "pitching", "pwedge"), "pw"),
-    **dict.fromkeys(("gapwedge", "gap", "approachwedge", "approach", "uw"), "gw"),
-    **dict.fromkeys(("sandwedge", "sand", "swedge"), "sw"),
-    **dict.fromkeys(("lobwedge", "lob", "lwedge"), "lw"),
+    **dict.fromkeys(("pitchingwedge", "pwedge"), "pw"),
+    **dict.fromkeys(("gapwedge", "approachwedge", "uw"), "gw"),
+    **dict.fromkeys(("sandwedge", "swedge"), "sw"),
+    **dict.fromkeys(("lobwedge", "lwedge"), "lw"),
     **dict.fromkeys(("putter", "putt"), "putter"),
 }
 # Two-letter names that are only a club when they are the whole text: "SW" in a
@@ -218,9 +235,13 @@ _SHORT_NAMES = {
     "pt": "putter",
 }
 
-_IRON_WORD = r"(?:iron|lron|1ron|iran|i)"
+_IRON_WORD = r"(?:iron|lron|1ron|iran|irom|i)"
+# Small print read at low resolution turns the digit before "Iron" into a letter
+# ("BIron" for "8 Iron"); with the whole word "Iron" after it, it is still that digit.
+_DIGIT_LOOKALIKES = {"b": "8", "g": "9", "s": "5", "z": "2"}
 _CLUB_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"^([2-9]){_IRON_WORD}$"), "{}i"),
+    (re.compile(r"^([bgsz])(?:iron|lron|1ron)$"), "lookalike-iron"),
     (re.compile(rf"^{_IRON_WORD}([2-9])$"), "{}i"),
     (re.compile(r"^([357])(?:wood|w|fw)$"), "{}w"),
     (re.compile(r"^(?:wood|w|fw)([357])$"), "{}w"),
@@ -258,6 +279,8 @@ def club_from_text(text: str, *, is_club_caption: bool = False) -> str | None:
         return _SHORT_NAMES[key]
     for pattern, template in _CLUB_PATTERNS:
         match = pattern.match(key)
+        if match and template == "lookalike-iron":
+            return f"{_DIGIT_LOOKALIKES[match[1]]}i"
         if match:
             return template.format(match[1])
     loft = _LOFT_WEDGE.match(key) or _LOFT.match(key)

@@ -46,6 +46,7 @@ from shots.analysis.labels import (
     IGNORED,
     UNITS_IN_NAMES,
     club_from_text,
+    club_key,
     label_key,
     metric_for_label,
 )
@@ -85,6 +86,8 @@ _UNIT_OCR_FIXES = {
     "vds": "yds",
     "rprn": "rpm",
     "rprm": "rpm",
+    "pm": "rpm",  # the "r" lost against the number: no other unit is spelt "pm"
+    "rpn": "rpm",
     "fl": "ft",
     "t": "ft",
     "tt": "ft",
@@ -291,6 +294,9 @@ class Token:
     unit_text: str = ""  # the unit as printed, for units_seen
     club: str | None = None  # club tokens
     paired: bool = False
+    confidence: float = 1.0  # OCR's recognition score for the box (the lowest, for joined boxes)
+    ink: tuple[int, int, int] | None = None  # the colour the text is printed in, when known
+    unit_confidence: float = 1.0  # the score of the box the unit was read from
 
 
 def _word_token(text: str, rect: Rect) -> Token:
@@ -496,15 +502,24 @@ class ScreenReading:
     line_model: LineModel = field(default_factory=LineModel)
     # metric -> unit taken from the rest of the screen because none was read beside it
     units_from_screen: dict[str, str] = field(default_factory=dict)
+    uncertain: dict[str, str] = field(default_factory=dict)  # metric or "club" -> why
+    confidence: dict[str, float] = field(default_factory=dict)  # metric or "club" -> 0..1
+    overlay_labels: list[str] = field(default_factory=list)  # labels dropped as an overlay's
 
 
-def parse_screen(results: Iterable[OcrResult]) -> AnalysisOutput:
-    """Canonical values, club and units read from OCR boxes; ``raw`` keeps the boxes and pairs."""
+def parse_screen(
+    results: Iterable[OcrResult], *, ink_colours: Sequence[tuple[int, int, int]] | None = None
+) -> AnalysisOutput:
+    """Canonical values, club and units read from OCR boxes; ``raw`` keeps the boxes and pairs.
+
+    ``ink_colours`` (one per box, when the caller measured them) lets the
+    parser drop a second label drawn in another colour by an overlay tool.
+    """
     boxes = [
         ([(float(x), float(y)) for x, y in points], str(text), float(confidence))
         for points, text, confidence in results
     ]
-    reading = read_screen(boxes)
+    reading = read_screen(boxes, ink_colours=ink_colours)
     raw: dict[str, Any] = {
         "boxes": [
             {"points": [list(p) for p in points], "text": text, "confidence": round(confidence, 4)}
@@ -522,59 +537,141 @@ def parse_screen(results: Iterable[OcrResult]) -> AnalysisOutput:
         ],
         "line_model": [reading.line_model.s0, reading.line_model.s1],
         "units_from_screen": reading.units_from_screen,
+        "overlay_labels": reading.overlay_labels,
     }
     return AnalysisOutput(
-        values=reading.values, club=reading.club, units_seen=reading.units_seen, raw=raw
+        values=reading.values,
+        club=reading.club,
+        units_seen=reading.units_seen,
+        uncertain=reading.uncertain,
+        confidence=reading.confidence,
+        raw=raw,
     )
 
 
-def read_screen(boxes: Sequence[tuple[Sequence[Point], str, float]]) -> ScreenReading:
+@dataclass(frozen=True)
+class _Text:
+    points: Sequence[Point]
+    text: str
+    confidence: float
+    ink: tuple[int, int, int] | None
+
+
+def read_screen(
+    boxes: Sequence[tuple[Sequence[Point], str, float]],
+    *,
+    ink_colours: Sequence[tuple[int, int, int]] | None = None,
+) -> ScreenReading:
     """The whole reading: straighten, tokenise, attach units, pair, convert.
 
     Under each candidate row slope the screen is read in full; the slope
     under which the most labels find a value wins (the best-voted one on a tie).
     """
-    texts = [(points, _normalise_text(text)) for points, text, _ in boxes]
-    texts = [(points, text) for points, text in texts if text]
-    best: tuple[tuple[int, int], LineModel, list[Token], list[Pair]] | None = None
-    for rank, model in enumerate(candidate_line_models([points for points, _ in texts])):
-        tokens = _tokens(texts, model)
+    inks: Sequence[tuple[int, int, int] | None] = (
+        list(ink_colours) if ink_colours is not None else [None] * len(boxes)
+    )
+    texts = [
+        _Text(points, _normalise_text(text), confidence, ink)
+        for (points, text, confidence), ink in zip(boxes, inks, strict=True)
+    ]
+    texts = [text for text in texts if text.text]
+    best: tuple[tuple[int, int], LineModel, list[Token], list[Pair], list[str]] | None = None
+    for rank, model in enumerate(candidate_line_models([text.points for text in texts])):
+        tokens, overlay = _tokens(texts, model)
         pairs = _pair_labels_with_values(tokens)
         quality = (sum(pair.metric != IGNORED for pair in pairs), -rank)
         if best is None or quality > best[0]:
-            best = (quality, model, tokens, pairs)
+            best = (quality, model, tokens, pairs, overlay)
     assert best is not None
-    _, model, tokens, pairs = best
-    readings, club_from_caption = _readings(pairs)
-    values, units_seen, units_from_screen = _canonical_values(readings)
+    _, model, tokens, pairs, overlay = best
+    readings, caption_club = _readings(pairs)
+    values, units_seen, units_from_screen, uncertain, confidence = _canonical_values(readings)
+    club, club_doubt, club_confidence = _club(caption_club, tokens)
+    if club is not None:
+        confidence["club"] = club_confidence
+        if club_doubt:
+            uncertain["club"] = club_doubt
     return ScreenReading(
         values=values,
-        club=club_from_caption or _club_on_screen(tokens),
+        club=club,
         units_seen=units_seen,
         pairs=pairs,
         line_model=model,
         units_from_screen=units_from_screen,
+        uncertain=uncertain,
+        confidence=confidence,
+        overlay_labels=overlay,
     )
 
 
-def _tokens(texts: list[tuple[Sequence[Point], str]], model: LineModel) -> list[Token]:
-    """Every box read as tokens in the frame where ``model``'s rows are horizontal."""
+def _tokens(texts: list[_Text], model: LineModel) -> tuple[list[Token], list[str]]:
+    """Every box read as tokens in the frame where ``model``'s rows are horizontal.
+
+    Also returns the labels dropped as an overlay's (see ``_drop_overlay_labels``).
+    """
     pieces = []
-    for points, text in texts:
-        straight = [model.straighten(x, y) for x, y in points]
+    for text in texts:
+        straight = [model.straighten(x, y) for x, y in text.points]
         rect = Rect(
             min(x for x, _ in straight),
             min(y for _, y in straight),
             max(x for x, _ in straight),
             max(y for _, y in straight),
         )
-        pieces.append((text, rect))
-    tokens = [
-        token for text, rect in _merge_overlapping(pieces) for token in tokens_from_box(text, rect)
-    ]
+        pieces.append(_Piece(text.text, rect, text.confidence, text.ink))
+    tokens = []
+    for piece in _merge_overlapping(pieces):
+        for token in tokens_from_box(piece.text, piece.rect):
+            token.confidence, token.ink = piece.confidence, piece.ink
+            token.unit_confidence = piece.confidence
+            tokens.append(token)
     tokens = _join_split_labels(tokens)
+    tokens, overlay = _drop_overlay_labels(tokens)
     _attach_units_and_sides(tokens)
-    return tokens
+    return tokens, overlay
+
+
+# Two inks closer than this (summed over R, G, B) are the same colour, give or take JPEG.
+_SAME_INK = 120
+
+
+def _drop_overlay_labels(tokens: list[Token]) -> tuple[list[Token], list[str]]:
+    """Drop a second label for a metric when it is printed in a colour no other label uses.
+
+    Tools drawn over a screen (a connector's ROI boxes captioned "Ball
+    Speed" in blue) repeat the screen's labels in their own colour, a few
+    pixels from the screen's own. A screen prints its labels in one or two
+    colours, so of two labels for one metric the one whose ink matches the
+    other labels is the screen's; the odd one out is not read at all.
+    """
+    labels = [t for t in tokens if t.kind == "label" and t.ink is not None]
+    by_metric: dict[str, list[Token]] = {}
+    for label in labels:
+        if label.metric and label.metric != IGNORED:
+            by_metric.setdefault(label.metric, []).append(label)
+    dropped: list[Token] = []
+    for same in by_metric.values():
+        if len(same) < 2:
+            continue
+        others = [t for t in labels if t.metric not in (same[0].metric, IGNORED)]
+
+        def matching(label: Token, others: list[Token] = others) -> int:
+            return sum(_ink_distance(label, other) <= _SAME_INK for other in others)
+
+        best = max(matching(label) for label in same)
+        for label in same:
+            if matching(label) < best and all(
+                _ink_distance(label, kept) > _SAME_INK for kept in same if matching(kept) == best
+            ):
+                dropped.append(label)
+    kept = [t for t in tokens if not any(t is label for label in dropped)]
+    return kept, [label.text for label in dropped]
+
+
+def _ink_distance(first: Token, second: Token) -> int:
+    assert first.ink is not None
+    assert second.ink is not None
+    return sum(abs(a - b) for a, b in zip(first.ink, second.ink, strict=True))
 
 
 @dataclass(frozen=True)
@@ -583,33 +680,60 @@ class _Reading:
     number: float  # as shown, negative for L
     unit: str  # normalised unit, "" if none was shown
     unit_text: str  # the unit as printed
+    confidence: float = 1.0  # the lowest OCR score of its label, value and unit
 
 
-def _readings(pairs: list[Pair]) -> tuple[list[_Reading], str | None]:
-    """What each pair says, and the club if a "Club" caption named it."""
+def _readings(pairs: list[Pair]) -> tuple[list[_Reading], tuple[str, float] | None]:
+    """What each pair says, and the club (with its OCR score) if a "Club" caption named it."""
     readings = []
-    club: str | None = None
+    club: tuple[str, float] | None = None
     for pair in pairs:
         value = pair.value
         if pair.metric == CLUB:
-            club = value.club or club_from_text(value.text, is_club_caption=True)
+            named = value.club or club_from_text(value.text, is_club_caption=True)
+            if named:
+                club = (named, min(pair.label.confidence, value.confidence))
             continue
         if pair.metric == IGNORED or value.number is None:
             continue
         number = -abs(value.number) if value.side == "L" else value.number
         unit = value.unit or pair.label.unit
         unit_text = (value.unit_text or pair.label.unit_text).strip() if unit else ""
-        readings.append(_Reading(pair.metric, number, unit, unit_text))
+        scores = [pair.label.confidence, value.confidence]
+        if value.unit:
+            scores.append(value.unit_confidence)
+        readings.append(_Reading(pair.metric, number, unit, unit_text, min(scores)))
     return readings, club
+
+
+# Below this OCR score a reading is flagged: RapidOCR scores text it read right
+# at 0.9 and more, and its misreadings of small or blurred digits lower.
+LOW_CONFIDENCE = 0.7
+# Why a number with no unit is not trusted, by what it measures.
+_NO_UNIT = {
+    Quantity.DISTANCE: "no unit could be read beside it, so yards and metres cannot be told apart",
+    Quantity.HEIGHT: "no unit could be read beside it, so feet, yards and metres cannot be told apart",
+    Quantity.SPEED: "no unit could be read beside it, so mph, km/h and m/s cannot be told apart",
+}
 
 
 def _canonical_values(
     readings: list[_Reading],
-) -> tuple[dict[str, float | None], dict[str, str], dict[str, str]]:
-    """(canonical values, unit text seen per metric, units taken from the rest of the screen)."""
+) -> tuple[
+    dict[str, float | None], dict[str, str], dict[str, str], dict[str, str], dict[str, float]
+]:
+    """(canonical values, unit text seen per metric, units taken from the rest of the screen,
+    uncertain metrics with the reason, confidence per metric).
+
+    A speed, distance or height with no unit beside it, in its label or
+    elsewhere on the screen for its kind, is kept as read but marked
+    uncertain: it is never quietly taken for mph or yards.
+    """
     values: dict[str, float | None] = dict.fromkeys(METRIC_NAMES)
     units_seen: dict[str, str] = {}
     units_from_screen: dict[str, str] = {}
+    uncertain: dict[str, str] = {}
+    confidence: dict[str, float] = {}
     screen_units = _screen_units(readings)
     for reading in readings:
         unit, unit_text = reading.unit, reading.unit_text
@@ -623,7 +747,12 @@ def _canonical_values(
             continue
         # "" records that no unit was shown and the canonical one was assumed.
         units_seen[reading.metric] = unit_text
-    return values, units_seen, units_from_screen
+        confidence[reading.metric] = round(reading.confidence, 3)
+        if not unit and quantity in _NO_UNIT:
+            uncertain[reading.metric] = _NO_UNIT[quantity]
+        elif reading.confidence < LOW_CONFIDENCE:
+            uncertain[reading.metric] = "the text was hard to read, so the number may be wrong"
+    return values, units_seen, units_from_screen, uncertain, confidence
 
 
 _METRE_FACTORS = {Quantity.DISTANCE: YARDS_PER_METRE, Quantity.HEIGHT: FEET_PER_METRE}
@@ -664,24 +793,39 @@ def _screen_units(readings: list[_Reading]) -> dict[Quantity, tuple[str, str]]:
     return units
 
 
-def _merge_overlapping(pieces: list[tuple[str, Rect]]) -> list[tuple[str, Rect]]:
+@dataclass(frozen=True)
+class _Piece:
+    text: str
+    rect: Rect
+    confidence: float = 1.0
+    ink: tuple[int, int, int] | None = None
+
+
+def _merge_overlapping(pieces: list[_Piece]) -> list[_Piece]:
     """Join boxes OCR found twice over the same letters: "82" and "2ft" become "82ft".
 
     The detector sometimes returns a second box starting inside the first;
     read apart, the shared digit would make a second, wrong number.
     """
-    pieces = sorted(pieces, key=lambda piece: piece[1].left)
-    merged: list[tuple[str, Rect]] = []
-    for text, rect in pieces:
-        for index, (kept_text, kept) in enumerate(merged):
-            overlap = _horizontal_overlap(kept, rect)
-            if on_same_line(kept, rect) and overlap > 0.3 * min(kept.width, rect.width):
-                shared = _shared_letters(kept_text, text)
+    pieces = sorted(pieces, key=lambda piece: piece.rect.left)
+    merged: list[_Piece] = []
+    for piece in pieces:
+        for index, kept in enumerate(merged):
+            overlap = _horizontal_overlap(kept.rect, piece.rect)
+            if on_same_line(kept.rect, piece.rect) and overlap > 0.3 * min(
+                kept.rect.width, piece.rect.width
+            ):
+                shared = _shared_letters(kept.text, piece.text)
                 if shared:
-                    merged[index] = (kept_text + text[shared:], _union(kept, rect))
+                    merged[index] = _Piece(
+                        kept.text + piece.text[shared:],
+                        _union(kept.rect, piece.rect),
+                        min(kept.confidence, piece.confidence),
+                        kept.ink,
+                    )
                     break
         else:
-            merged.append((text, rect))
+            merged.append(piece)
     return merged
 
 
@@ -734,6 +878,8 @@ def _joined_label(first: Token, second: Token) -> Token | None:
     label = _label_token(f"{first.text} {second.text}".strip(), _union(a, b))
     if label is None or (label.metric == IGNORED and not side_by_side):
         return None
+    label.confidence = min(first.confidence, second.confidence)
+    label.ink = first.ink
     return label
 
 
@@ -766,6 +912,7 @@ def _attach_units_and_sides(tokens: list[Token]) -> None:
             continue
         if mark.kind == "unit" and not value.unit:
             value.unit, value.unit_text = mark.unit, mark.unit_text
+            value.unit_confidence = mark.confidence
             mark.paired = True
         elif mark.kind == "side" and not value.side:
             value.side = mark.side
@@ -776,13 +923,17 @@ def _attachment(value: Rect, mark: Rect, *, allow_left: bool) -> tuple[int, floa
     """(0 for the same line / 1 for underneath, gap) if ``mark`` can belong to ``value``."""
     reach = 1.5 * max(value.height, mark.height)
     overlap_allowed = 0.6 * mark.height  # OCR boxes of neighbouring words often overlap
+    if mark.height > mark.width:
+        # A unit printed turned 90° sits in the margin the detector gave the number's box.
+        overlap_allowed = max(overlap_allowed, 0.4 * value.width)
     if on_same_line(value, mark):
         if -overlap_allowed <= mark.left - value.right <= reach:
             return 0, max(0.0, mark.left - value.right)
         if allow_left and -overlap_allowed <= value.left - mark.right <= reach:
             return 0, max(0.0, value.left - mark.right)
         return None
-    under = 0 <= mark.top - value.bottom <= 0.5 * value.height
+    # Tiles print the unit on its own line under a big number, up to a line's height below.
+    under = 0 <= mark.top - value.bottom <= 1.0 * value.height
     if under and mark.width < value.width and abs(mark.cx - value.cx) <= 0.5 * value.width:
         return 1, mark.top - value.bottom
     return None
@@ -874,11 +1025,42 @@ def _pair_labels_with_values(tokens: list[Token]) -> list[Pair]:
     return _greedy(candidates)
 
 
-def _club_on_screen(tokens: list[Token]) -> str | None:
-    """The club named anywhere else: a "Club: 7 Iron" line first, then the largest club name."""
+def _club(
+    caption_club: tuple[str, float] | None, tokens: list[Token]
+) -> tuple[str | None, str, float]:
+    """(club, why it is uncertain or "", confidence): from a "Club" caption, else the screen.
+
+    Elsewhere on the screen a "Club: 7 Iron" line comes first, then the
+    largest club name. Two different club names with nothing to choose
+    between them (a title says "8 Iron", a stray "GW" elsewhere) give the
+    larger one, marked uncertain: the golfer confirms it.
+    """
     clubs = [t for t in tokens if t.kind == "club"]
+    if caption_club is not None:
+        named, score = caption_club
+        return named, "the club name was hard to read" if score < LOW_CONFIDENCE else "", score
     if not clubs:
-        return None
+        return None, "", 0.0
     prefixed = [t for t in clubs if t.text.strip().lower().startswith("club")]
-    best = max(prefixed or clubs, key=lambda t: t.rect.height)
-    return best.club
+    candidates = prefixed or clubs
+    best = max(candidates, key=lambda t: t.rect.height)
+    label_heights = [t.rect.height for t in tokens if t.kind == "label"]
+    value_heights = [t.rect.height for t in tokens if t.kind == "value"]
+    doubt = ""
+    if len({t.club for t in candidates}) > 1:
+        doubt = "the screen names more than one club"
+    elif best.confidence < LOW_CONFIDENCE:
+        doubt = "the club name was hard to read"
+    elif (
+        not prefixed
+        and len(club_key(best.text)) <= 2
+        and label_heights
+        and value_heights
+        and best.rect.height < 1.2 * statistics.median(label_heights)
+        and best.rect.height < 0.5 * statistics.median(value_heights)
+    ):
+        # A title names the club in big letters; a short code on its own in small
+        # print ("3h" in a corner badge) is as likely a time or initials: the
+        # golfer picks the club rather than have one guessed.
+        return None, "", 0.0
+    return best.club, doubt, round(best.confidence, 3)

@@ -845,3 +845,346 @@ def spec_for_case(index: int, fonts: tuple[str, ...] | None = None) -> ScreenSpe
         club_name_choice=index // len(LAYOUTS),
         label_variant=(index * 7) % 4,
     )
+
+
+# --- real-app layouts ---------------------------------------------------------------------
+#
+# Look-alikes of app screens whose quirks broke the OCR analyser on real
+# screenshots: units printed turned 90°, an overlay tool's labels drawn over
+# the screen, a small mirrored app beside a terminal, practice tiles that are
+# not shot metrics. Drawn at the sizes the real captures have, so the
+# analyser meets the same small print.
+
+
+@dataclass
+class AppScreen:
+    """A screenshot as a golfer would upload it, with what a correct reading gives."""
+
+    image: Image.Image
+    expected: dict[str, float]  # canonical metric values shown on the screen
+    tolerance: dict[str, float]
+    club: str | None
+    units_shown: dict[str, str] = field(default_factory=dict)  # metric -> unit as printed
+
+    def jpeg(self, quality: int = 92) -> bytes:
+        output = io.BytesIO()
+        self.image.save(output, "JPEG", quality=quality)
+        return output.getvalue()
+
+
+def _app_font(file_name: str, size: int) -> Font:
+    path = _font_path(file_name)
+    if path is None:
+        return ImageFont.load_default(size=size)
+    return ImageFont.truetype(str(path), size)
+
+
+def _centred(
+    draw: ImageDraw.ImageDraw, centre_x: float, top: float, text: str, font: Font, fill: str
+) -> None:
+    draw.text((centre_x - draw.textlength(text, font=font) / 2, top), text, font=font, fill=fill)
+
+
+def _turned_text(
+    text: str, font: Font, fill: str, background: tuple[int, int, int, int]
+) -> Image.Image:
+    """``text`` turned 90° counter-clockwise, so it reads bottom to top as Rapsodo prints units."""
+    left, top, right, bottom = font.getbbox(text)
+    strip = Image.new("RGBA", (int(right - left) + 2, int(bottom - top) + 2), background)
+    ImageDraw.Draw(strip).text((1 - left, 1 - top), text, font=font, fill=fill)
+    return strip.rotate(90, expand=True)
+
+
+def _expect(
+    expected: dict[str, float],
+    tolerance: dict[str, float],
+    metric: str,
+    shown: float,
+    unit: str,
+    decimals: int,
+) -> None:
+    expected[metric] = to_canonical(metric, shown, unit or None)
+    tolerance[metric] = to_canonical(metric, 0.5 * 10**-decimals, unit or None) + 1e-9
+
+
+def rapsodo_screen(*, overlay_label: str = "Ball Speed") -> AppScreen:
+    """Rapsodo MLM2PRO's shot view mirrored into a connector's "Specify ROI" dialog.
+
+    Ten translucent tiles over a sky, label above the number, the unit
+    printed turned 90° in a narrow strip right of the number (``METERS``
+    beside distances, ``MPH`` beside speeds: two unit systems on one screen).
+    The connector draws blue ROI rectangles over some numbers and captions
+    them in blue; one caption (``overlay_label``) sits inside the club speed
+    tile, right above its number, where a parser pairing by geometry alone
+    would take it for that number's label.
+    """
+    image = Image.new("RGB", (995, 617), "#f0f0f0")
+    draw = ImageDraw.Draw(image)
+    ui_font = _app_font("DejaVuSans.ttf", 12)
+    draw.text((30, 10), "Specify ROI's", font=ui_font, fill="#202020")
+    for x, text in (
+        (14, "Zoom In"),
+        (95, "Zoom Out"),
+        (196, "Verify"),
+        (277, "Reset"),
+        (828, "Save"),
+        (909, "Close"),
+    ):
+        draw.rectangle((x, 44, x + 72, 64), fill="#e1e1e1", outline="#adadad")
+        _centred(draw, x + 36, 47, text, ui_font, "#202020")
+    draw.rectangle((12, 72, 982, 604), fill="#000000")
+    # The app: a sky fading into a green range.
+    app = (168, 118, 826, 575)
+    sky = np.linspace([196, 150, 120], [120, 170, 150], app[3] - app[1]).astype(np.uint8)
+    image.paste(
+        Image.fromarray(np.repeat(sky[:, None, :], app[2] - app[0], axis=1), "RGB"),
+        (app[0], app[1]),
+    )
+    label_font = _app_font("DejaVuSans-Bold.ttf", 9)
+    value_font = _app_font("DejaVuSansCondensed-Bold.ttf", 28)
+    unit_font = _app_font("DejaVuSansCondensed-Bold.ttf", 7)
+    tiles = [
+        ("CARRY", "carry", "97", "METERS", "m", 0),
+        ("TOTAL", "total", "106", "METERS", "m", 0),
+        ("BALL SPEED", "ball_speed", "82", "MPH", "mph", 0),
+        ("CLUB SPEED", "club_speed", "65", "MPH", "mph", 0),
+        ("SMASH FACTOR", "smash_factor", "1.26", "", "", 2),
+        ("LAUNCH ANGLE", "launch_angle", "22.0°", "", "°", 1),
+        ("LAUNCH DIRECTION", "launch_direction", "-5.6°", "", "°", 1),
+        ("DESCENT ANGLE", "descent_angle", "39.1°", "", "°", 1),
+        ("SPIN RATE", "spin_rate", "5638", "RPM", "rpm", 0),
+        ("SPIN AXIS", "spin_axis", "6.5°", "", "°", 1),
+    ]
+    expected: dict[str, float] = {}
+    tolerance: dict[str, float] = {}
+    units_shown: dict[str, str] = {}
+    overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    tile_layer = ImageDraw.Draw(overlay)
+    for index in range(len(tiles)):
+        column, row = divmod(index, 5)
+        x0 = 168 if column == 0 else 713
+        y0 = 195 + row * 68
+        tile_layer.rounded_rectangle((x0, y0, x0 + 113, y0 + 62), 4, fill=(70, 70, 70, 150))
+    image.paste(overlay, (0, 0), overlay)
+    draw = ImageDraw.Draw(image)
+    for index, (label, metric, number, unit_word, unit, decimals) in enumerate(tiles):
+        column, row = divmod(index, 5)
+        x0 = 168 if column == 0 else 713
+        y0 = 195 + row * 68
+        centre = x0 + 56
+        _centred(draw, centre, y0 + 5, label, label_font, "#ffffff")
+        number_width = draw.textlength(number, font=value_font)
+        strip = _turned_text(unit_word, unit_font, "#e8e8e8", (0, 0, 0, 0)) if unit_word else None
+        strip_width = strip.width + 3 if strip else 0
+        left = centre - (number_width + strip_width) / 2
+        draw.text((left, y0 + 20), number, font=value_font, fill="#ffffff")
+        if strip is not None:
+            image.paste(strip, (int(left + number_width + 3), y0 + 26), strip)
+            draw = ImageDraw.Draw(image)
+        shown = float(number.rstrip("°"))
+        _expect(
+            expected, tolerance, metric, shown, unit if unit not in ("°", "rpm") else "", decimals
+        )
+        units_shown[metric] = unit_word
+    # The connector's overlay: blue ROI rectangles with blue captions.
+    blue = "#1010e0"
+    caption_font = _app_font("DejaVuSans.ttf", 10)
+    for x0, y0, caption in ((718, 209, "Launch Angle (VLA)"), (718, 415, "Spin Rate")):
+        draw.rectangle((x0, y0, x0 + 96, y0 + 44), outline=blue, width=2)
+        _centred(draw, x0 + 48, y0 + 46, caption, caption_font, blue)
+    # A rectangle around the club speed, captioned with another metric's name
+    # inside the tile, under the number (the connector's user labelled it so).
+    draw.rectangle((173, 414, 270, 450), outline=blue, width=2)
+    _centred(draw, 224, 451, overlay_label, caption_font, blue)
+    return AppScreen(image, expected, tolerance, None, units_shown)
+
+
+_TERMINAL_LINES = (
+    "$ python3 connector.py --device fsgolf --port 921",
+    "[15:41:02] INFO  listening on 0.0.0.0:921",
+    "[15:41:05] INFO  FS Golf connected (iPad, AirPlay)",
+    "[15:41:37] DEBUG frame 1204 decoded in 41 ms",
+    "[15:41:38] INFO  shot 12 detected, waiting for data",
+    "[15:41:39] WARN  GW 192.168.1.1 answered slowly",
+    "[15:41:40] INFO  sent 7 fields to GSPro",
+    "$ _",
+)
+
+
+def fs_golf_screen(*, club_name: str = "8 Iron") -> AppScreen:
+    """FlightScope's FS Golf app mirrored small (794×400) beside a terminal on a desktop.
+
+    The mirror is drawn large and shrunk, as AirPlay does, so its text is a
+    few pixels tall and soft. Tiles put the label above the number and the
+    unit under it; the header names the club and the practice modes
+    ("Approach" among them, which is not a club); the terminal beside it
+    prints numbers of its own and must give none.
+    """
+    desktop = Image.new("RGB", (1366, 768), "#2b2f36")
+    draw = ImageDraw.Draw(desktop)
+    mono = _app_font("DejaVuSansMono.ttf", 13)
+    draw.rectangle((10, 40, 556, 700), fill="#0c0c0c")
+    draw.rectangle((10, 40, 556, 62), fill="#3a3a3a")
+    draw.text((20, 44), "Terminal - connector", font=mono, fill="#d0d0d0")
+    for index, line in enumerate(_TERMINAL_LINES):
+        draw.text(
+            (20, 76 + index * 22), line, font=mono, fill="#b8e0b8" if "INFO" in line else "#c8c8c8"
+        )
+
+    # The app, drawn at twice the mirror's size and shrunk to it.
+    app = Image.new("RGB", (1588, 800), "#0d1b2a")
+    app_draw = ImageDraw.Draw(app)
+    header_font = _app_font("DejaVuSans-Bold.ttf", 28)
+    tab_font = _app_font("DejaVuSans.ttf", 22)
+    app_draw.rectangle((0, 0, 1588, 90), fill="#13283d")
+    app_draw.text((40, 24), club_name, font=header_font, fill="#ffffff")
+    for x, tab in ((700, "Range"), (880, "Approach"), (1120, "Combine")):
+        app_draw.text((x, 30), tab, font=tab_font, fill="#7f9bb5")
+    label_font = _app_font("DejaVuSans-Bold.ttf", 20)
+    value_font = _app_font("DejaVuSans-Bold.ttf", 50)
+    unit_font = _app_font("DejaVuSans.ttf", 20)
+    tiles = [
+        ("CARRY", "carry", "148.6", "yds", 1),
+        ("TOTAL", "total", "156.2", "yds", 1),
+        ("BALL SPEED", "ball_speed", "112.4", "mph", 1),
+        ("CLUB SPEED", "club_speed", "84.9", "mph", 1),
+        ("LAUNCH V", "launch_angle", "17.3°", "", 1),
+        ("SPIN", "spin_rate", "6412", "rpm", 0),
+        ("HEIGHT", "apex", "31.8", "yds", 1),
+    ]
+    expected: dict[str, float] = {}
+    tolerance: dict[str, float] = {}
+    units_shown: dict[str, str] = {}
+    for index, (label, metric, number, unit, decimals) in enumerate(tiles):
+        column, row = index % 4, index // 4
+        x0, y0 = 30 + column * 390, 120 + row * 335
+        app_draw.rounded_rectangle((x0, y0, x0 + 370, y0 + 315), 18, fill="#1b3149")
+        _centred(app_draw, x0 + 185, y0 + 30, label, label_font, "#8fb3d9")
+        _centred(app_draw, x0 + 185, y0 + 100, number, value_font, "#ffffff")
+        if unit:
+            _centred(app_draw, x0 + 185, y0 + 170, unit, unit_font, "#8fb3d9")
+        shown = float(number.rstrip("°"))
+        _expect(expected, tolerance, metric, shown, unit if unit not in ("rpm",) else "", decimals)
+        units_shown[metric] = unit
+    mirror = app.resize((794, 400), Image.Resampling.BILINEAR).filter(ImageFilter.GaussianBlur(0.6))
+    desktop.paste(mirror, (566, 60))
+    return AppScreen(desktop, expected, tolerance, club_from_name(club_name), units_shown)
+
+
+def club_from_name(name: str) -> str:
+    """The club value a printed name stands for, from this module's own spellings."""
+    for club, names in _CLUB_NAMES.items():
+        if name in names:
+            return club
+    raise ValueError(f"{name!r} is not one of the club names screens print here")
+
+
+def metric_tiles_screen(*, club_name: str = "7 Iron") -> AppScreen:
+    """A tile layout in km/h and metres: label above the number, the unit under it.
+
+    The units are small and in their own line under each number (not beside
+    it), the club is a header pill, and there is no "mph" or "yds" anywhere,
+    so any speed or distance stored without reading its unit is wrong.
+    """
+    image = Image.new("RGB", SCREEN_SIZE, "#15181d")
+    draw = ImageDraw.Draw(image)
+    pill_font = _app_font("DejaVuSans-Bold.ttf", 40)
+    label_font = _app_font("DejaVuSans-Bold.ttf", 28)
+    value_font = _app_font("DejaVuSans-Bold.ttf", 72)
+    unit_font = _app_font("DejaVuSans.ttf", 30)
+    draw.rounded_rectangle((60, 30, 360, 100), 30, fill="#2d6cdf")
+    _centred(draw, 210, 42, club_name, pill_font, "#ffffff")
+    tiles = [
+        ("BALL SPEED", "ball_speed", "196.4", "km/h", 1),
+        ("CLUB SPEED", "club_speed", "143.2", "km/h", 1),
+        ("CARRY", "carry", "218.5", "m", 1),
+        ("TOTAL", "total", "236.0", "m", 1),
+        ("LAUNCH ANGLE", "launch_angle", "12.6°", "", 1),
+        ("SPIN RATE", "spin_rate", "2710", "rpm", 0),
+        ("SIDE", "carry_side", "6.2 L", "m", 1),
+        ("APEX", "apex", "31.4", "m", 1),
+    ]
+    expected: dict[str, float] = {}
+    tolerance: dict[str, float] = {}
+    units_shown: dict[str, str] = {}
+    for index, (label, metric, number, unit, decimals) in enumerate(tiles):
+        column, row = index % 4, index // 4
+        x0, y0 = 50 + column * 380, 140 + row * 370
+        draw.rounded_rectangle((x0, y0, x0 + 360, y0 + 340), 16, fill="#222831")
+        _centred(draw, x0 + 180, y0 + 36, label, label_font, "#9aa7b8")
+        _centred(draw, x0 + 180, y0 + 110, number, value_font, "#f4f6f8")
+        if unit:
+            _centred(draw, x0 + 180, y0 + 220, unit, unit_font, "#9aa7b8")
+        shown = float(number.rstrip("°").replace(" L", ""))
+        if number.endswith(" L"):
+            shown = -shown
+        _expect(expected, tolerance, metric, shown, unit if unit != "rpm" else "", decimals)
+        units_shown[metric] = unit
+    return AppScreen(image, expected, tolerance, club_from_name(club_name), units_shown)
+
+
+def trackman_wedge_screen() -> AppScreen:
+    """Trackman's iPad wedge practice, top view: only CARRY is a shot metric.
+
+    DISTANCE TO PIN, FROM PIN (in feet), STROKES GAINED, the Avg and +/-
+    figures, the strokes-gained panel, the pin marker and the iPad status
+    bar all carry numbers that are not shot metrics. No club is shown.
+    """
+    image = Image.new("RGB", (1645, 1080), "#4f7a3a")
+    draw = ImageDraw.Draw(image)
+    status_font = _app_font("DejaVuSans.ttf", 20)
+    draw.rectangle((0, 0, 1645, 115), fill="#1c1c1e")
+    draw.text((22, 8), "7:41 PM  Tue Jul 1", font=status_font, fill="#e5e5e5")
+    draw.text((1512, 8), "50%", font=status_font, fill="#e5e5e5")
+    draw.text((150, 60), "MICHAEL MA", font=_app_font("DejaVuSans-Bold.ttf", 20), fill="#ffffff")
+    draw.rectangle((1500, 50, 1630, 100), fill="#f26b21")
+    draw.text((1540, 62), "CLOSE", font=_app_font("DejaVuSans-Bold.ttf", 22), fill="#ffffff")
+    draw.rectangle((0, 115, 1645, 210), fill="#f2f2f2")
+    draw.text((50, 140), "#21", font=_app_font("DejaVuSans.ttf", 24), fill="#333333")
+    draw.text((16, 180), "Shot List", font=status_font, fill="#777777")
+    draw.text((790, 180), "Top view", font=status_font, fill="#777777")
+    title_font = _app_font("DejaVuSansCondensed-Bold.ttf", 34)
+    big_font = _app_font("DejaVuSansCondensed-Bold.ttf", 96)
+    small_font = _app_font("DejaVuSans.ttf", 20)
+    orange, ink, blue = "#e8641e", "#262626", "#1e88e5"
+    tiles = [
+        ("DISTANCE TO PIN", "64", "yds", None),
+        ("CARRY", "68.1", "yds", ("58.5", "9.5")),
+        ("FROM PIN", "19", "ft", ("25", "6")),
+        ("STROKES GAINED", "-0.33", "", None),
+    ]
+    for index, (title, number, unit, extras) in enumerate(tiles):
+        y0 = 235 + index * 200
+        draw.rounded_rectangle((34, y0, 356, y0 + 185), 10, fill="#ffffff")
+        _centred(draw, 195, y0 + 14, title, title_font, orange)
+        _centred(draw, 195, y0 + 52, number, big_font, ink)
+        if unit:
+            _centred(draw, 195, y0 + 152, unit, small_font, "#777777")
+        if extras:
+            average, spread = extras
+            draw.text((44, y0 + 125), "Avg", font=small_font, fill=blue)
+            draw.text((44, y0 + 150), average, font=small_font, fill=ink)
+            draw.text((320, y0 + 125), "+/-", font=small_font, fill=blue)
+            draw.text((320, y0 + 150), spread, font=small_font, fill=ink)
+    draw.rounded_rectangle((1285, 225, 1630, 480), 10, fill="#ffffff")
+    draw.text(
+        (1300, 240), "STROKES GAINED", font=_app_font("DejaVuSansCondensed-Bold.ttf", 24), fill=ink
+    )
+    draw.text((1305, 290), "ALL", font=_app_font("DejaVuSansCondensed-Bold.ttf", 24), fill=ink)
+    draw.text(
+        (1515, 290), "-0.12", font=_app_font("DejaVuSansCondensed-Bold.ttf", 52), fill="#d32f2f"
+    )
+    draw.text((1305, 390), "50-75 yds", font=_app_font("DejaVuSans.ttf", 22), fill=ink)
+    draw.text(
+        (1515, 390), "-0.45", font=_app_font("DejaVuSansCondensed-Bold.ttf", 52), fill="#d32f2f"
+    )
+    draw.ellipse((740, 560, 900, 720), fill="#8bc34a", outline="#ffffff", width=4)
+    draw.rounded_rectangle((905, 610, 960, 665), 8, fill="#ffffff")
+    draw.text((912, 618), "8ft", font=_app_font("DejaVuSansCondensed-Bold.ttf", 30), fill=ink)
+    draw.text(
+        (750, 240), "GREEN!", font=_app_font("DejaVuSansCondensed-Bold.ttf", 60), fill="#ffffff"
+    )
+    expected: dict[str, float] = {}
+    tolerance: dict[str, float] = {}
+    _expect(expected, tolerance, "carry", 68.1, "yds", 1)
+    return AppScreen(image, expected, tolerance, None, {"carry": "yds"})

@@ -123,6 +123,18 @@ def test_the_ocr_analyser_reads_every_field_of_every_photo(cases):
     assert not failures, failures
 
 
+def test_no_field_read_right_is_left_uncertain(cases):
+    # Every unit on these screens is printed and legible: none may be flagged for review.
+    uncertain = {index: case.output.uncertain for index, case in zip(CASES, cases, strict=True)}
+    assert all(not fields for fields in uncertain.values()), uncertain
+
+
+def test_every_field_read_has_a_confidence(cases):
+    for case in cases:
+        read = {name for name, value in case.output.values.items() if value is not None}
+        assert read == set(case.output.confidence) - {"club"}
+
+
 def test_the_cases_cover_every_layout_theme_font_unit_system_and_side_style():
     specs = [spec_for_case(index) for index in CASES]
     assert {(spec.layout, spec.theme) for spec in specs} == set(itertools.product(LAYOUTS, THEMES))

@@ -239,16 +239,89 @@ def test_it_takes_a_unit_from_its_own_box_beside_the_value():
     assert output.units_seen["carry"] == "m"
 
 
-def test_it_assumes_the_canonical_unit_when_none_is_shown_and_says_so():
+def test_a_speed_shown_without_a_unit_is_kept_as_read_but_uncertain():
     output = parse_screen([box(50, 50, "Ball Speed"), box(400, 50, "152.3")])
     assert output.values["ball_speed"] == 152.3
     assert output.units_seen["ball_speed"] == ""
+    assert "mph, km/h and m/s" in output.uncertain["ball_speed"]
 
 
 def test_it_does_not_guess_metres_from_the_size_of_the_number():
     # 95 would be a short carry in yards and a typical one in metres: no unit, no conversion.
     output = parse_screen([box(50, 50, "Carry"), box(400, 50, "95.0")])
     assert output.values["carry"] == 95.0
+
+
+def test_a_distance_whose_unit_could_not_be_read_is_uncertain_never_taken_for_yards():
+    output = parse_screen([box(50, 50, "Carry"), box(400, 50, "97")])
+    assert "yards and metres" in output.uncertain["carry"]
+
+
+def test_a_number_with_its_unit_read_is_not_uncertain():
+    output = parse_screen(
+        [box(50, 50, "Carry"), box(400, 50, "97 m"), box(50, 90, "Ball (mph)"), box(400, 90, "82")]
+    )
+    assert output.uncertain == {}
+
+
+@pytest.mark.parametrize("metric", ["spin_rate", "smash_factor", "launch_angle"])
+def test_a_metric_with_only_one_unit_needs_none_shown(metric):
+    label, text = {
+        "spin_rate": ("Spin Rate", "5638"),
+        "smash_factor": ("Smash", "1.26"),
+        "launch_angle": ("Launch Angle", "22.0"),
+    }[metric]
+    output = parse_screen([box(50, 50, label), box(400, 50, text)])
+    assert output.values[metric] is not None
+    assert metric not in output.uncertain
+
+
+def test_a_poorly_read_number_is_uncertain():
+    (label_points, label, _), (value_points, value, _) = (
+        box(50, 50, "Carry"),
+        box(400, 50, "152.3 yds"),
+    )
+    output = parse_screen([(label_points, label, 0.97), (value_points, value, 0.55)])
+    assert output.values["carry"] == 152.3
+    assert "hard to read" in output.uncertain["carry"]
+
+
+def test_confidence_is_the_lowest_score_of_the_label_the_number_and_its_unit():
+    (label_points, label, _) = box(50, 50, "Carry")
+    (value_points, value, _) = box(400, 45, "183.0", height=40)
+    (unit_points, unit, _) = box(512, 60, "m")
+    output = parse_screen(
+        [(label_points, label, 0.99), (value_points, value, 0.95), (unit_points, unit, 0.9)]
+    )
+    assert output.confidence["carry"] == pytest.approx(0.9)
+    assert "carry" not in output.uncertain
+
+
+def test_it_reads_a_unit_turned_90_degrees_inside_the_numbers_box():
+    # Rapsodo prints "METERS" upright beside the number; the detector's box for the
+    # number already reaches over it, so the unit's own box overlaps the number's.
+    results = [
+        box(40, 0, "CARRY", height=14),
+        box(30, 20, "97", height=34, width=42),
+        ([[62, 24], [70, 24], [70, 52], [62, 52]], "METERS", 0.93),
+    ]
+    output = parse_screen(results)
+    assert output.values["carry"] == pytest.approx(97 * 1.09361)
+    assert output.units_seen["carry"] == "METERS"
+    assert output.uncertain == {}
+
+
+def test_metres_and_mph_on_one_screen_are_each_converted():
+    output = parse_screen(
+        [
+            box(50, 50, "Carry"),
+            box(400, 50, "97 METERS"),
+            box(50, 90, "Ball Speed"),
+            box(400, 90, "82 MPH"),
+        ]
+    )
+    assert output.values["carry"] == pytest.approx(97 * 1.09361)
+    assert output.values["ball_speed"] == 82.0
 
 
 def test_a_number_without_a_unit_takes_the_unit_the_rest_of_the_screen_uses():
@@ -290,6 +363,15 @@ def test_a_unit_that_does_not_suit_the_metric_is_not_paired():
 def test_a_left_value_is_negative(text, expected):
     output = parse_screen([box(50, 50, "Carry Side"), box(400, 50, text)])
     assert output.values["carry_side"] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("6.2L", -6.2), ("L 6.2", -6.2), ("3.0°L", -3.0), ("R 1.8°", 1.8), ("2.1°R", 2.1)],
+)
+def test_an_angle_reads_its_side_before_or_after_the_degree_sign(text, expected):
+    output = parse_screen([box(50, 50, "Club Path"), box(400, 50, text)])
+    assert output.values["club_path"] == pytest.approx(expected)
 
 
 def test_a_side_marker_in_its_own_box_belongs_to_the_number_beside_it():
@@ -402,6 +484,47 @@ def test_no_club_on_the_screen_is_none():
     assert parse_screen(list_screen()).club is None
 
 
+@pytest.mark.parametrize("word", ["Approach", "Sand", "Gap", "Lob", "Pitching"])
+def test_a_wedges_first_word_alone_is_not_a_club(word):
+    # FS Golf prints "Approach" as a practice mode beside the club name.
+    assert club_from_text(word) is None
+
+
+@pytest.mark.parametrize(("text", "club"), [("BIron", "8i"), ("8lron", "8i"), ("gIron", "9i")])
+def test_a_digit_read_as_a_letter_before_iron_is_still_that_iron(text, club):
+    assert club_from_text(text) == club
+
+
+def test_it_reads_8_iron_beside_a_mode_bar():
+    results = [box(40, 10, "8 Iron", height=30), box(400, 14, "Approach"), *list_screen()]
+    output = parse_screen(results)
+    assert output.club == "8i"
+    assert "club" not in output.uncertain
+
+
+def test_two_different_club_names_are_uncertain():
+    results = [box(40, 10, "8 Iron", height=40), box(600, 10, "PW", height=40), *list_screen()]
+    output = parse_screen(results)
+    assert "more than one club" in output.uncertain["club"]
+
+
+def test_a_short_club_code_in_small_print_is_not_taken_for_the_club():
+    # Rapsodo's corner badge "3h" is as tall as the tile labels, far smaller than the numbers.
+    results = [
+        box(600, 0, "3h", height=12),
+        box(40, 20, "CARRY", height=12),
+        box(30, 36, "97 m", height=32),
+        box(40, 90, "TOTAL", height=12),
+        box(30, 106, "106 m", height=32),
+    ]
+    assert parse_screen(results).club is None
+
+
+def test_a_club_title_in_big_letters_is_the_club():
+    results = [box(40, 0, "7i", height=40), *tiles_screen()]
+    assert parse_screen(results).club == "7i"
+
+
 # --- OCR's mistakes -------------------------------------------------------------------------
 
 
@@ -504,6 +627,59 @@ def test_a_number_under_an_ignored_label_is_not_given_to_a_neighbour():
         box(640, 40, "Total"),
     ]
     assert values_of(results) == {"carry": 245.1}
+
+
+def test_practice_tiles_give_no_metric():
+    # Trackman's wedge practice: only CARRY is a shot metric.
+    results = [
+        box(60, 0, "DISTANCE TO PIN", height=24),
+        box(100, 30, "64", height=60),
+        box(110, 95, "yds", height=16),
+        box(90, 140, "CARRY", height=24),
+        box(80, 170, "68.1", height=60),
+        box(110, 235, "yds", height=16),
+        box(10, 215, "Avg", height=16),
+        box(10, 235, "58.5", height=16),
+        box(220, 215, "+/-", height=16),
+        box(220, 235, "9.5", height=16),
+        box(80, 280, "FROM PIN", height=24),
+        box(100, 310, "19", height=60),
+        box(120, 375, "ft", height=16),
+        box(60, 420, "STROKES GAINED", height=24),
+        box(70, 450, "-0.33", height=60),
+    ]
+    assert values_of(results) == {"carry": 68.1}
+
+
+def test_a_label_whose_own_number_is_unread_does_not_take_the_practice_tile_below():
+    # CARRY's number hidden (an iOS overlay over it): FROM PIN's "19 ft" below must
+    # not become a 6.3-yard carry.
+    results = [
+        box(90, 140, "CARRY", height=24),
+        box(80, 280, "FROM PIN", height=24),
+        box(100, 310, "19 ft", height=60),
+    ]
+    assert values_of(results) == {}
+
+
+def test_an_overlay_label_in_another_colour_is_not_read():
+    # A connector tool captions its ROI box "Ball Speed" in blue, right above the club
+    # speed's number, between it and the screen's own white "CLUB SPEED" label.
+    white, blue = (245, 245, 245), (20, 20, 220)
+    results = [
+        box(40, 0, "BALL SPEED", height=12),
+        box(40, 16, "82 mph", height=30),
+        box(40, 70, "CLUB SPEED", height=12),
+        box(44, 84, "Ball Speed", height=12),
+        box(40, 98, "65 mph", height=30),
+        box(40, 150, "SMASH FACTOR", height=12),
+        box(40, 166, "1.26", height=30),
+    ]
+    inks = [white, white, white, blue, white, white, white]
+    output = parse_screen(results, ink_colours=inks)
+    assert output.values["ball_speed"] == 82.0
+    assert output.values["club_speed"] == 65.0
+    assert output.raw["overlay_labels"] == ["Ball Speed"]
 
 
 def test_no_text_reads_nothing():

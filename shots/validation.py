@@ -32,6 +32,8 @@ class CheckResult:
 
 
 DERIVED_FLAG = "derived"
+# What derive_exact can fill in.
+DERIVABLE = ("smash_factor", "spin_rate", "face_to_path")
 
 
 def derive_smash(
@@ -46,7 +48,7 @@ def derive_smash(
     ``untrusted``: metrics whose value is in doubt (a photo's uncertain readings);
     nothing is worked out from them, nor put in their place.
     """
-    if {"ball_speed", "club_speed", "smash_factor"} & set(untrusted):
+    if untrusted and {"ball_speed", "club_speed", "smash_factor"} & set(untrusted):
         return
     ball, club_speed = values.get("ball_speed"), values.get("club_speed")
     if values.get("smash_factor") is None and ball and club_speed:
@@ -67,7 +69,7 @@ def derive_spin_rate(
     Back and side spin are the total's components (total² = back² + side²),
     so this too is arithmetic (SkyTrak and GSPro exports have no total).
     """
-    if {"back_spin", "side_spin", "spin_rate"} & set(untrusted):
+    if untrusted and {"back_spin", "side_spin", "spin_rate"} & set(untrusted):
         return
     back, side = values.get("back_spin"), values.get("side_spin")
     if values.get("spin_rate") is None and back is not None and side is not None and back > 0:
@@ -88,7 +90,7 @@ def derive_face_to_path(
     worked out: a screen that shows face to path and one of the others is
     rare, and a misread sign there would invent the third.
     """
-    if {"face_angle", "club_path", "face_to_path"} & set(untrusted):
+    if untrusted and {"face_angle", "club_path", "face_to_path"} & set(untrusted):
         return
     face, path = values.get("face_angle"), values.get("club_path")
     if values.get("face_to_path") is None and face is not None and path is not None:
@@ -105,7 +107,9 @@ def derive_exact(
     untrusted: Collection[str] = (),
 ) -> list[str]:
     """Every derivation that is arithmetic from the definitions; returns the metrics filled in."""
-    missing = {name for name in METRICS_BY_NAME if values.get(name) is None}
+    missing = [name for name in DERIVABLE if values.get(name) is None]
+    if not missing:
+        return []  # most shots: the screen or file showed them all
     derive_smash(values, flags, untrusted=untrusted)
     derive_spin_rate(values, flags, untrusted=untrusted)
     derive_face_to_path(values, flags, untrusted=untrusted)
@@ -119,25 +123,40 @@ def hard_range_message(name: str) -> str:
     return f"{metric.label} must be between {low:g} and {high:g}{f' {unit}' if unit else ''}."
 
 
+# name -> (hard low, hard high, warn low, warn high); no warning range warns never.
+_RANGES = {
+    metric.name: (*metric.hard, *(metric.warn or (-math.inf, math.inf)))
+    for metric in METRICS_BY_NAME.values()
+}
+
+
 def check_values(values: dict[str, float | None], *, club: str) -> CheckResult:
     """Check canonical values against the reference ranges and each other."""
     result = CheckResult()
     present = {name: value for name, value in values.items() if value is not None}
+    full_swing = club != "putter"
 
+    # An importer checks 10,000 rows in one preview, so the ranges come from a
+    # table made once; a NaN fails every comparison and an infinity the hard
+    # range, so both are rejected as math.isfinite would.
     for name, value in present.items():
-        metric = METRICS_BY_NAME[name]
-        if not math.isfinite(value) or not metric.is_within_hard_range(value):
+        low, high, warn_low, warn_high = _RANGES[name]
+        if not low <= value <= high:
             result.rejected[name] = hard_range_message(name)
             continue
-        warn = metric.warn
         if name == "smash_factor":
-            warn = (1.0, 1.45) if club in IRONS_AND_WEDGES else (1.0, 1.52)
-        if warn and club != "putter" and not warn[0] <= value <= warn[1]:
+            warn_high = 1.45 if club in IRONS_AND_WEDGES else 1.52
+        if full_swing and not warn_low <= value <= warn_high:
             # As the shot page rounds it: an export's 16.2351 reads 16.2.
+            metric = METRICS_BY_NAME[name]
             shown = round(value, metric.decimals)
             result.warn(name, f"{metric.label} {shown:g} is unusual for a full swing.")
 
-    usable = {name: value for name, value in present.items() if name not in result.rejected}
+    usable = (
+        {name: value for name, value in present.items() if name not in result.rejected}
+        if result.rejected
+        else present
+    )
     ball, club_speed, smash = (usable.get(n) for n in ("ball_speed", "club_speed", "smash_factor"))
     if ball and club_speed and smash:
         expected = ball / club_speed

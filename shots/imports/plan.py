@@ -13,6 +13,7 @@ import contextlib
 import functools
 import gc
 import hashlib
+import operator
 import zoneinfo
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
@@ -287,6 +288,10 @@ def _session_start(
         return choices.session_started_at, "chosen"
     timed = [row.hit_at for row in result.rows if row.hit_at is not None]
     if timed:
+        if all(moment.tzinfo is None for moment in timed):
+            # The usual file: every time gets the same zone, so the earliest naive
+            # time is the earliest aware one (without a replace() per row).
+            return _aware(min(timed), zone), "file"
         first = min(timed, key=lambda moment: _aware(moment, zone))
         return _aware(first, zone), "file"
     if result.session_started_at is not None:
@@ -321,7 +326,22 @@ FINGERPRINT_METRICS = (
 )
 
 
+_FINGERPRINT_NUMBERS = operator.itemgetter(*FINGERPRINT_METRICS)
+# "%.1f" formats a number as f"{n:.1f}" does: the key of a shot with all eight
+# numbers (nearly every row of a file) in one formatting call instead of eight.
+_FINGERPRINT_TEMPLATE = "|".join(["%.1f"] * len(FINGERPRINT_METRICS))
+
+
 def _fingerprint_key(basis: str, club: str, values: Mapping[str, float]) -> str:
+    try:
+        numbers = _FINGERPRINT_NUMBERS(values)
+    except KeyError:
+        return _fingerprint_key_with_gaps(basis, club, values)
+    return f"{basis}|{club}|{_FINGERPRINT_TEMPLATE % numbers}"
+
+
+def _fingerprint_key_with_gaps(basis: str, club: str, values: Mapping[str, float]) -> str:
+    # The key's definition: a number the shot lacks is an empty field.
     numbers = [values.get(name) for name in FINGERPRINT_METRICS]
     return "|".join([basis, club, *("" if n is None else f"{n:.1f}" for n in numbers)])
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import math
 import random
 import statistics
 import time
@@ -79,11 +80,19 @@ def garmin_file(rows: int, *, seed: int = 1) -> bytes:
         ball_speed = ball * rng.uniform(0.9, 1.05)
         club_speed = ball_speed / rng.uniform(1.3, 1.45)
         carry_yd = carry * rng.uniform(0.85, 1.05)
+        # As in a real Garmin export, backspin and sidespin are the spin rate's
+        # components along its axis (the files agree to the rpm): independent
+        # random values would make nine rows in ten warn, which no real file does.
+        spin, axis = rng.uniform(2500, 8000), rng.uniform(-10, 10)
+        backspin, sidespin = (
+            spin * math.cos(math.radians(axis)),
+            spin * math.sin(math.radians(axis)),
+        )
         lines.append(
             f"{moment:%m/%d/%y %I:%M:%S %p},Pat,,{name},{club_speed!r},-2.1,1.4,0.6,-0.8,"
             f"{ball_speed!r},{ball_speed / club_speed!r},{rng.uniform(10, 30)!r},"
-            f"{rng.uniform(-4, 4)!r},{rng.uniform(2500, 8000)!r},{rng.uniform(-600, 600)!r},"
-            f"{rng.uniform(2500, 8000)!r},Measured,{rng.uniform(-10, 10)!r},"
+            f"{rng.uniform(-4, 4)!r},{backspin!r},{sidespin!r},"
+            f"{spin!r},Measured,{axis!r},"
             f"{rng.uniform(60, 110)!r},{carry_yd!r},-1.0,{rng.uniform(-15, 15)!r},"
             f"{carry_yd * 1.07!r},-1.1,{rng.uniform(-18, 18)!r},,,1.19,70.0,101.3,50"
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 import time
 import uuid
 from datetime import timedelta
@@ -110,11 +111,15 @@ def test_it_shows_no_reading_message_beside_an_analysed_badge(client, golfer, fa
 def test_the_progress_page_says_when_the_photo_shows_no_numbers(
     client, golfer, settings, in_background
 ):
-    # The local OCR analyser, on a thread of this process, reads a plain colour.
+    # The local OCR analyser, on a thread of this process, reads a plain colour. A
+    # plain colour reads fast, so the worker's one thread is held busy until the
+    # upload has answered: otherwise the page could find the analysis done already.
     settings.SHOT_ANALYSER = "ocr"
     client.force_login(golfer)
     buffer = io.BytesIO()
     Image.new("RGB", (800, 600), "#3a6ea5").save(buffer, "JPEG")
+    upload_answered = threading.Event()
+    tasks.analysis_worker.submit(lambda: upload_answered.wait(timeout=60))
 
     response = client.post(
         UPLOAD_URL,
@@ -129,6 +134,7 @@ def test_the_progress_page_says_when_the_photo_shows_no_numbers(
     shot = Shot.objects.get(golfer=golfer)
     status_url = reverse("shots:status", args=[shot.pk])
     assert f'hx-get="{status_url}"' in client.get(response["Location"]).content.decode()
+    upload_answered.set()
     assert tasks.analysis_worker.wait_until_idle(timeout=60)
     panel = client.get(status_url).content.decode()
     assert "We could not find launch-monitor numbers in this photo." in panel

@@ -182,46 +182,55 @@ def test_it_shows_progress_at_once_and_sends_the_photo_only_once(
     page.get_by_label("Username").fill(golfer.username)
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"**{UPLOAD_URL}")
     page.get_by_label("Photo of the screen").set_input_files(str(photo))
     posts: list[str] = []
     page.on("request", lambda request: request.method == "POST" and posts.append(request.url))
+    # The page reports what it saw through a binding rather than an evaluate
+    # after the press: the navigation to the shot can commit at any moment
+    # after the press, and an evaluate in flight then fails. A binding's call
+    # is made while the upload page is still in front and arrives regardless.
+    reports: list[dict] = []
+    page.expose_function("reportUploadState", lambda seen: reports.append(seen))
 
-    # Time the change in the page itself: from the press to the button going busy.
+    # Time the change in the page itself: from the press to the button going
+    # busy. This submit listener is added after upload.js's, so it sees the
+    # form as upload.js left it.
     page.evaluate(
         """() => {
           const button = document.querySelector("form.upload-form button[type=submit]");
+          const form = document.querySelector("form.upload-form");
           button.addEventListener("click", () => { window.pressedAt = performance.now(); },
                                   {capture: true});
           new MutationObserver(() => {
             if (button.disabled && window.busyAt === undefined) window.busyAt = performance.now();
           }).observe(button, {attributes: true});
+          let seen = null;
+          form.addEventListener("submit", (event) => {
+            if (seen === null) {
+              seen = {disabled: button.disabled, busy: button.getAttribute("aria-busy"),
+                      label: button.textContent.trim(), after: window.busyAt - window.pressedAt};
+              // A second press (or Enter) is refused by the page itself. Sent
+              // once this submit has finished: a submit inside a submit is
+              // ignored by the browser and would prove nothing.
+              setTimeout(() => form.requestSubmit(), 0);
+            } else {
+              seen.refused = event.defaultPrevented;
+              window.reportUploadState(seen);
+            }
+          });
         }"""
     )
 
     page.get_by_role("button", name="Upload photo").click(no_wait_after=True)
-    # The upload page is still in front while the server reads the photo;
-    # Playwright's locators would wait for the navigation, so ask the page,
-    # in one evaluate: a second round trip could land after the navigation
-    # on a busy machine.
-    state = page.evaluate(
-        """() => {
-          const button = document.querySelector("form.upload-form button[type=submit]");
-          const form = document.querySelector("form.upload-form");
-          const seen = {disabled: button.disabled, busy: button.getAttribute("aria-busy"),
-                        label: button.textContent.trim(), after: window.busyAt - window.pressedAt};
-          // A second press (or Enter) is refused by the page itself.
-          form.addEventListener("submit", (event) => { seen.refused = event.defaultPrevented; });
-          form.requestSubmit();
-          return seen;
-        }"""
-    )
+    page.wait_for_url(re.compile(r"/shots/\d+/$"), timeout=20_000)
+    assert len(reports) == 1, "the page did not report the second press"
+    state = reports[0]
     assert state["disabled"] is True
     assert state["busy"] == "true"
     assert state["label"] == "Uploading…"
     assert state["after"] < 100, f"the button went busy {state['after']:.0f} ms after the press"
     assert state["refused"] is True
-
-    page.wait_for_url(re.compile(r"/shots/\d+/$"), timeout=20_000)
     expect(page.locator("#shot-panel .badge:not(.badge-trust)")).to_have_text(
         "Analysed", timeout=20_000
     )

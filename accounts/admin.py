@@ -1,13 +1,32 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 
 from accounts.models import User
+from accounts.services import user_revoke_tokens
+
+
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """Django's form for staff setting (or removing) someone's password, ending their API sessions.
+
+    It keeps Django's "usable password" switch, which accounts.services.user_set_password
+    has no use for; the revocation is the same service's.
+    """
+
+    def save(self, commit: bool = True) -> Any:
+        user = super().save(commit=commit)
+        if commit:
+            user_revoke_tokens(user=user)
+        return user
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    change_password_form = PasswordChangeForm
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Personal info", {"fields": ("display_name", "first_name", "last_name", "email")}),

@@ -12,11 +12,6 @@ from accounts.models import Handedness, Units, User
 from accounts.services import known_timezones
 from accounts.timezones import canonical_zone_names, timezone_choices_grouped
 
-EMAIL_TAKEN_MESSAGE = (
-    "An account with this email address already exists. "
-    "Log in, or reset your password if you have forgotten it."
-)
-
 
 class TimezoneField(forms.ChoiceField):
     """Offers the canonical zones, grouped by region; accepts any valid IANA name.
@@ -36,16 +31,10 @@ def _timezone_choices_for(current: str) -> list[tuple[str, Any]]:
     return choices
 
 
-def _email_taken(email: str, *, excluding: User | None = None) -> bool:
-    # Addresses differ only in case when people retype them, so "Ann@Shop.com"
-    # and "ann@shop.com" are one person.
-    others = User.objects.filter(email__iexact=email)
-    if excluding is not None and excluding.pk is not None:
-        others = others.exclude(pk=excluding.pk)
-    return others.exists()
-
-
 class SignUpForm(UserCreationForm):
+    # An address another account has is accepted (accounts.services.user_sign_up
+    # tells that account's owner): refusing it would tell anyone who asks
+    # whether the address is registered. Usernames stay unique, and public.
     email = forms.EmailField(
         label="Email address",
         max_length=254,
@@ -84,12 +73,6 @@ class SignUpForm(UserCreationForm):
             "You log in with it. Letters, digits and @ . + - _ only, up to 150 characters."
         )
 
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"]
-        if _email_taken(email):
-            raise forms.ValidationError(EMAIL_TAKEN_MESSAGE, code="email_taken")
-        return email
-
     def clean_timezone(self) -> str:
         # A browser can report a zone this server's tz database lacks; a wrong
         # zone only shifts displayed times, so it must never block sign-up.
@@ -123,11 +106,3 @@ class AccountSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         field = cast(TimezoneField, self.fields["timezone"])
         field.choices = _timezone_choices_for(self.instance.timezone)
-
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"]
-        if _email_taken(email, excluding=self.instance):
-            raise forms.ValidationError(
-                "Another account already uses this email address.", code="email_taken"
-            )
-        return email

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from golfshots.middleware import is_database_outage
+
 
 class UserTimezoneMiddleware:
     """Show dates in the signed-in golfer's own time zone."""
@@ -21,9 +23,19 @@ class UserTimezoneMiddleware:
 
     @staticmethod
     def _zone_of(request: HttpRequest) -> zoneinfo.ZoneInfo | None:
-        user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or not user.timezone:
-            return None  # the default zone
+        try:
+            user = getattr(request, "user", None)
+            if user is None or not user.is_authenticated or not user.timezone:
+                return None  # the default zone
+        except Exception as error:
+            # The zone is a nicety: with the database unreachable the page must
+            # not fail here, where Django would answer 500. The view reads
+            # request.user again (it is not cached after a failure), and that
+            # failure answers 503 through DatabaseUnavailableMiddleware; a page
+            # that needs no database is served in the default zone.
+            if is_database_outage(error):
+                return None
+            raise
         try:
             return zoneinfo.ZoneInfo(user.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -1,19 +1,28 @@
-"""Sign-up and the golfer's own settings. Log in, log out and passwords use Django's auth views."""
+"""Sign-up, the golfer's own settings and setting a password.
+
+Log in, log out and the password-reset request use Django's auth views (log-in
+failures are counted by django-axes: accounts/lockout.py). Changing a password
+and setting one from a reset link use Django's views too, with the saving done
+by accounts.services.user_set_password, which also ends the API sessions.
+"""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import AccountSettingsForm, SignUpForm
+from accounts.models import User
 from accounts.requests import AuthenticatedHttpRequest
-from accounts.services import user_sign_up, user_update_settings
+from accounts.services import user_set_password, user_sign_up, user_update_settings
 
 
 def _safe_next_url(request: HttpRequest) -> str:
@@ -45,7 +54,8 @@ def signup(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            login(request, user)
+            # Named: LockoutBackend comes first in AUTHENTICATION_BACKENDS and logs no one in.
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, f"Welcome to golfshots, {user.public_name}!")
             # A new account is a golfer's: the golfer home (staff join later by invitation).
             return redirect(next_url or "home")
@@ -63,3 +73,20 @@ def account_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.success(request, "Your settings are saved.")
         return redirect("account_settings")
     return render(request, "accounts/settings.html", {"form": form})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        user = user_set_password(user=form.user, password=form.cleaned_data["new_password1"])
+        # Django's view keeps the session that changed the password; so do we.
+        update_session_auth_hash(self.request, user)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        user: User = form.user
+        user_set_password(user=user, password=form.cleaned_data["new_password1"])
+        # The link works once (Django's view forgets it the same way).
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        return HttpResponseRedirect(self.get_success_url())

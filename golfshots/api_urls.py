@@ -2,8 +2,8 @@
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
+from accounts.api import TokenObtainPairView, TokenRefreshView
 from analytics.api import AnalyticsView
 from console.api import (
     StoreCustomerListView,

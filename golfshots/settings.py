@@ -8,7 +8,9 @@ and ``DEBUG=false``. Every variable is listed in ``docs/operations.md``.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
+    "axes",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -68,7 +72,12 @@ MIDDLEWARE = [
     "golfshots.middleware.PlatformEndpointsMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "golfshots.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "golfshots.middleware.BadInputMiddleware",  # 400 for NUL in the URL, an incomplete body
+    # Outside every middleware that reads the session or the user, so a lost
+    # database answers 503 wherever it is noticed (golfshots/middleware.py).
+    "golfshots.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -76,8 +85,9 @@ MIDDLEWARE = [
     "accounts.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "golfshots.middleware.DatabaseUnavailableMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last, as axes asks: turns a locked-out log-in into its page (accounts/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "golfshots.urls"
@@ -96,6 +106,9 @@ TEMPLATES = [
                 # The header's "My golf" / "Store console" switch (cached per user).
                 "retailers.context_processors.staff_stores",
             ],
+            # Django's date and time filters, surviving a stored time at the
+            # calendar's ends (year 1 has no New York time): see the module.
+            "builtins": ["golfshots.local_time"],
         },
     },
 ]
@@ -110,17 +123,30 @@ def _postgres(url: str) -> dict[str, Any]:
         dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
     )
     # Django's native psycopg pool: persistent connections (CONN_MAX_AGE)
-    # must stay 0 when the pool is on; the pool does the reuse.
-    config["ENGINE"] = "django_prometheus.db.backends.postgresql"
+    # must stay 0 when the pool is on; the pool does the reuse. The engine is
+    # django-prometheus' with a circuit breaker (golfshots/backends/postgresql/).
+    config["ENGINE"] = "golfshots.backends.postgresql"
     config["OPTIONS"] = {
         "pool": {
             "min_size": env.integer("DB_POOL_MIN_SIZE", 1, minimum=0),
             "max_size": env.integer("DB_POOL_MAX_SIZE", 8, minimum=1),
-            "timeout": env.float("DB_POOL_TIMEOUT", 10.0, minimum=0.1),
+            # A sync worker holds one connection at a time and the pool keeps
+            # one open, so a healthy pool hands it out in milliseconds; waiting
+            # longer only stalls the instance while PostgreSQL is down (503
+            # within a second instead). Raise it for a database many round
+            # trips away, whose new connections take longer to open.
+            "timeout": env.float("DB_POOL_TIMEOUT", 0.5, minimum=0.1),
         },
-        "connect_timeout": env.integer("DB_CONNECT_TIMEOUT", 5, minimum=1),
+        # libpq's smallest effective value: a black-holed network costs one
+        # probe 2 s, not every request.
+        "connect_timeout": env.integer("DB_CONNECT_TIMEOUT", 2, minimum=1),
     }
     return config
+
+
+# After a failed connection, requests skip PostgreSQL (503 at once) for this
+# long before one probes it again (golfshots/backends/postgresql/base.py).
+DB_BREAKER_SECONDS = env.float("DB_BREAKER_SECONDS", 1.0, minimum=0.1)
 
 
 if DATABASE_URL:
@@ -145,6 +171,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and sessions ----------------------------------------------------
 
 REDIS_URL = env.url("REDIS_URL", schemes={"redis", "rediss"})
+# After a Redis timeout or connection error, cache calls and enqueues skip
+# that Redis for this long before one probes it (golfshots/circuit_breaker.py).
+REDIS_BREAKER_SECONDS = env.float("REDIS_BREAKER_SECONDS", 5.0, minimum=0.1)
 
 if REDIS_URL:
     CACHES = {
@@ -155,6 +184,9 @@ if REDIS_URL:
             "TIMEOUT": 300,
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
+                # Every command through a circuit breaker: a hung Redis costs one
+                # socket timeout per REDIS_BREAKER_SECONDS, not one per call.
+                "REDIS_CLIENT_CLASS": "golfshots.redis_breaker.BreakerRedis",
                 # Fail open: a Redis outage makes the cache miss, never a 500.
                 "IGNORE_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CONNECT_TIMEOUT", 0.5, minimum=0.05),
@@ -162,7 +194,10 @@ if REDIS_URL:
             },
         }
     }
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    # Off: during an outage it logged a traceback per cache call (1.35 MB in
+    # 20 s). The breaker logs one line when Redis stops answering and one when
+    # it answers again, and counts the skipped calls.
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = False
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -180,8 +215,55 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    # The site's name, the README's demo password, golf words (accounts/site_passwords.txt).
+    {"NAME": "accounts.password_validation.SitePasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The client's address (accounts.requests.client_ip, the one rule for it): the
+# peer, unless the peer is one of FORWARDED_ALLOW_IPS, the proxies gunicorn
+# trusts too (gunicorn.conf.py reads the same variable; "*" = any peer). Then
+# it is the address that the outermost of TRUSTED_PROXY_HOPS proxies appended
+# to X-Forwarded-For; what the client wrote there itself is ignored.
+_FORWARDED_ALLOW_ANY = env.string("FORWARDED_ALLOW_IPS").strip() == "*"
+FORWARDED_ALLOW_IPS = (
+    "*"
+    if _FORWARDED_ALLOW_ANY
+    else env.networks("FORWARDED_ALLOW_IPS")
+    if env.is_set("FORWARDED_ALLOW_IPS")
+    else [ip_network("127.0.0.1"), ip_network("::1")]
+)
+TRUSTED_PROXY_HOPS = env.integer("TRUSTED_PROXY_HOPS", 1, minimum=0)
+
+# Log-in lockout (django-axes, accounts/lockout.py) on the log-in page, Django
+# admin and the API's token endpoint. Failures are kept in the database, so a
+# Redis outage changes nothing; each counts for LOGIN_LOCKOUT_MINUTES after the last.
+AUTHENTICATION_BACKENDS = [
+    "accounts.lockout.LockoutBackend",  # first: refuses a locked-out client before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "accounts.lockout.LoginLockoutHandler"
+# One username from one address; then any usernames from one address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_FAILURE_LIMIT = env.integer("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = env.integer("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 30, minimum=1)
+if LOGIN_FAILURE_LIMIT_PER_ADDRESS < AXES_FAILURE_LIMIT:
+    raise ImproperlyConfigured(
+        "LOGIN_FAILURE_LIMIT_PER_ADDRESS must be at least LOGIN_FAILURE_LIMIT."
+    )
+AXES_COOLOFF_TIME = timedelta(minutes=env.integer("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+# Tries while locked out are refused unchecked and do not restart the wait,
+# so "try again in N minutes" holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A successful log-in clears that username's failures from that address only
+# (LoginLockoutHandler.reset_user_attempts).
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.requests.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# No row per successful log-in: the failures are what lockout needs, and the
+# request log already records every log-in request.
+AXES_DISABLE_ACCESS_LOG = True
 
 EMAIL_BACKEND = env.string("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "golfshots <noreply@localhost>")
@@ -276,7 +358,20 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 2}
+# Publishing waits at most socket_timeout per try, and tries twice (a dropped
+# connection is retried once); then golfshots.celery's breaker skips the broker
+# for REDIS_BREAKER_SECONDS and the sweeper sends the shot later.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_timeout": 1,
+    "socket_connect_timeout": 1,
+}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # The worker logs through LOGGING above (JSON in production, with request ids)
@@ -292,10 +387,18 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # DRF's three, with JSON refusing deep nesting and NUL (golfshots/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "golfshots.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "golfshots.api.StandardPagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
+        # Keyed by the one trusted-proxy rule (accounts.requests.client_ip),
+        # not DRF's default, which believes any X-Forwarded-For.
+        "accounts.throttles.ClientAddressAnonThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
@@ -306,7 +409,20 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
-SIMPLE_JWT = {"UPDATE_LAST_LOGIN": False}
+SIMPLE_JWT = {
+    "UPDATE_LAST_LOGIN": False,
+    # Each refresh token works once: refreshing answers a new one and
+    # blacklists the old (rest_framework_simplejwt.token_blacklist).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    # Tokens carry a hash of the password hash: after a password change the
+    # access tokens issued before it stop working too, not only the refresh
+    # tokens (revoked by accounts.services.user_set_password).
+    "CHECK_REVOKE_TOKEN": True,
+    # accounts/api.py: lockout on the token endpoint, a lock around rotation.
+    "TOKEN_OBTAIN_SERIALIZER": "accounts.api.TokenObtainPairSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "accounts.api.TokenRefreshSerializer",
+}
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "golfshots API",
@@ -321,6 +437,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The enum hook is drf-spectacular's default; ours documents every error answer.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "golfshots.api.document_error_responses",
+    ],
     # Shots carry every trust level; board rows only the ones that rank.
     "ENUM_NAME_OVERRIDES": {
         "ShotTrustEnum": "shots.models.ShotTrust",
@@ -348,6 +469,21 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+# django-csp, through golfshots.security_headers (which also sends Permissions-Policy
+# and adds the photo bucket, the error page's style and /admin/'s inline styles).
+# No inline script or style anywhere else: data for scripts goes in json_script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 # --- Logging ---------------------------------------------------------------
 
@@ -378,6 +514,8 @@ LOGGING = {
         # RequestLogMiddleware writes one line per request, with the request id
         # and the user; Django's own line for 4xx/5xx would say it twice.
         "django.request": {"level": "ERROR"},
+        # axes writes three INFO lines per log-in; a lockout is a WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
 
@@ -419,14 +557,27 @@ if SHOT_ANALYSER == "openai" and not OPENAI_API_KEY:
 # refused before decoding, so one upload cannot exhaust a web worker's memory.
 SHOT_UPLOAD_MAX_BYTES = env.integer("SHOT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1)
 SHOT_UPLOAD_MAX_PIXELS = env.integer("SHOT_UPLOAD_MAX_PIXELS", 50_000_000, minimum=1)
+# Most memory one photo's decode and shrink may take, estimated from its header
+# (docs/performance.md, "Memory per photo format"): 200 MiB lets a 12 MP WebP,
+# PNG or HEIC through and refuses a 49 MP one; JPEG decodes at reduced scale.
+SHOT_UPLOAD_MAX_DECODE_BYTES = env.integer(
+    "SHOT_UPLOAD_MAX_DECODE_BYTES", 200 * 1024 * 1024, minimum=1
+)
 
 # --- Shot analysis pipeline --------------------------------------------------
 
 # Attempts per shot (task retries and sweeper re-runs together); after the
 # last one the shot waits for the golfer as needs_review, never deleted.
 ANALYSIS_MAX_ATTEMPTS = env.integer("ANALYSIS_MAX_ATTEMPTS", 4, minimum=1)
-ANALYSIS_RETRY_BASE_SECONDS = env.float("ANALYSIS_RETRY_BASE_SECONDS", 5.0, minimum=0.0)
-ANALYSIS_RETRY_MAX_SECONDS = env.float("ANALYSIS_RETRY_MAX_SECONDS", 300.0, minimum=0.0)
+# Retries after a timeout, 429 or 5xx: each between half and all of base × 2^n
+# (about 14–28 min over three retries), then hourly for a day (retry_later).
+ANALYSIS_RETRY_BASE_SECONDS = env.float("ANALYSIS_RETRY_BASE_SECONDS", 240.0, minimum=0.0)
+ANALYSIS_RETRY_MAX_SECONDS = env.float("ANALYSIS_RETRY_MAX_SECONDS", 1800.0, minimum=0.0)
+ANALYSIS_RETRY_LATER_SECONDS = env.integer("ANALYSIS_RETRY_LATER_SECONDS", 3600, minimum=60)
+ANALYSIS_RETRY_LATER_FOR_SECONDS = env.integer("ANALYSIS_RETRY_LATER_FOR_SECONDS", 86400, minimum=0)
+# An attempt renews its lease on the shot while it works; one that lapsed is
+# dead (a killed worker) and the shot is taken over. Bounds crash recovery.
+ANALYSIS_LEASE_SECONDS = env.integer("ANALYSIS_LEASE_SECONDS", 30, minimum=6)
 # A shot still received/queued/analyzing this long after its last change is
 # stuck (a worker died or the broker lost the message) and is re-enqueued.
 ANALYSIS_STUCK_AFTER_SECONDS = env.integer("ANALYSIS_STUCK_AFTER_SECONDS", 300, minimum=10)

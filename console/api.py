@@ -26,6 +26,7 @@ from console import selectors
 from retailers.models import CustomerLink, Membership, Retailer
 from retailers.tenancy import retailer_for_staff
 from shots import services as shot_services
+from shots.api import ClubField
 from shots.filters import ShotFilter
 from shots.metrics import METRIC_NAMES
 from shots.models import Shot
@@ -81,13 +82,14 @@ class CustomerSerializer(serializers.ModelSerializer):
             "shots_here",
         ]
 
-    @extend_schema_field(OpenApiTypes.EMAIL)
+    @extend_schema_field(serializers.EmailField(allow_null=True))
     def get_email(self, link: CustomerLink) -> str | None:
         return link.golfer.email if link.marketing_consent else None
 
 
 class StoreShotSerializer(serializers.ModelSerializer):
     golfer_id = serializers.IntegerField(read_only=True)
+    club = ClubField(read_only=True)
     golfer_username = serializers.CharField(source="golfer.username", read_only=True)
     verified_by = serializers.SerializerMethodField(help_text="Username of the verifier, or null.")
     is_counted = serializers.BooleanField(

@@ -3,7 +3,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic.base import RedirectView
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from golfshots import health, views
 from leaderboards import home_views
@@ -21,7 +21,7 @@ urlpatterns = [
     path("", include("retailers.join_urls")),
     path("api/v1/", include("golfshots.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", views.api_docs, name="api-docs"),
     # PlatformEndpointsMiddleware answers these three before routing (any Host,
     # plain HTTP); the routes stay for reverse() and for a stack without it.
     path("healthz", health.healthz, name="healthz"),
@@ -36,3 +36,9 @@ urlpatterns = [
         name="favicon",
     ),
 ]
+
+# Under /api/ these answer JSON ({"detail": ...}); elsewhere Django's pages.
+handler400 = views.bad_request
+handler403 = views.permission_denied
+handler404 = views.page_not_found
+handler500 = views.server_error

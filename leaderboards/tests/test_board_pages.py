@@ -102,7 +102,7 @@ def test_the_viewers_own_row_is_highlighted(client, players):
     page = html(client.get(BOARD_URL, {"store": "fairway"}))
 
     shot_id = players[1].shots.get().pk
-    assert f'#board tr[data-shot="{shot_id}"]' in page
+    assert f'data-me-shot="{shot_id}"' in page  # static/js/board.js marks that row
     assert "Your rank: <strong>#2</strong> with 240.0 yd (Driver), highlighted below." in page
 
 
@@ -115,7 +115,7 @@ def test_the_viewers_rank_shows_when_outside_the_top_n(client, players, monkeypa
     assert "Player 4" not in page.split("Your rank")[1]  # not in the table
     assert "Your rank: <strong>#4</strong> with 220.0 yd (Driver)." in page
     assert "data-shot=" in page
-    assert "#board tr[data-shot" not in page
+    assert "data-me-shot" not in page
 
 
 def test_a_golfer_who_has_not_consented_sees_no_rank(client, players, fairway):

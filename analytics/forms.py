@@ -23,6 +23,7 @@ from analytics.queries import (
     period_last_days,
 )
 from shots.models import Club
+from shots.validation import day_problem
 
 ALL_TIME = "all"
 DEFAULT_DAYS = "30"
@@ -51,6 +52,8 @@ def date_range_problem(start: date | None, end: date | None) -> RangeProblem | N
     """The one check of an explicit range (first and last day, both included); None if fine.
 
     Both dates missing is fine: the caller falls back to "the last N days".
+    Each date is within the shots' window (``shots.validation.day_problem``):
+    9999-12-31 has no next day for the period to end at.
     """
     if start is None and end is None:
         return None
@@ -58,6 +61,11 @@ def date_range_problem(start: date | None, end: date | None) -> RangeProblem | N
         return RangeProblem("start", "Give both dates, or neither.")
     if end is None:
         return RangeProblem("end", "Give both dates, or neither.")
+    start_problem, end_problem = day_problem(start), day_problem(end)
+    if start_problem is not None:
+        return RangeProblem("start", start_problem)
+    if end_problem is not None:
+        return RangeProblem("end", end_problem)
     if end < start:
         return RangeProblem("end", "The period ends before it starts.")
     if (end - start).days > MAX_RANGE_DAYS:

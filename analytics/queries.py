@@ -33,6 +33,7 @@ from accounts.models import User
 from golfshots.db_replica import read_with_replica_fallback
 from retailers.models import Retailer
 from shots.models import CLUB_ORDER, Club, PersonalBest, Shot
+from shots.validation import EARLIEST_SHOT
 
 # The metrics summarised per club (mean, median, stdev, max).
 SUMMARY_METRICS: tuple[str, ...] = (
@@ -237,8 +238,10 @@ def _counted_shots(
     retailer: Retailer | None,
 ) -> QuerySet[Shot]:
     shots = Shot.objects.using(using).counted().filter(golfer=golfer).exclude(club=Club.PUTTER)
-    if period.start is not None:
-        shots = shots.filter(hit_at__gte=period.start)
+    # "All time" starts where a real shot can: a shot stored before the
+    # hit_at window existed (year 1) would make TruncWeek answer a BC week,
+    # which psycopg cannot read back.
+    shots = shots.filter(hit_at__gte=period.start or EARLIEST_SHOT)
     if period.end is not None:
         shots = shots.filter(hit_at__lt=period.end)
     if club:

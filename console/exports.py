@@ -7,19 +7,26 @@ whatever the store's display units, so a spreadsheet never has to guess.
 from __future__ import annotations
 
 import csv
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
-
 from console import selectors
+from golfshots.local_time import localtime_or_utc
 from retailers.models import Retailer
 from shots.metrics import METRICS
 
 CHUNK_SIZE = 2000
 # Spreadsheets run a cell starting with these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Checked after NFKC folding, so the full-width forms (＝＋－＠) and the small
+# ones (﹦﹢﹣﹫), which spreadsheets read as the ASCII signs, count too.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# A line break inside a cell: quoted, it is valid CSV, but importers that read
+# line by line (and people reading the file) take it for a new row, so free
+# text (a name, an exclusion reason) keeps to one line.
+LINE_BREAKS = re.compile(r"\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
 ASCII_UNITS = {"°": "deg"}
 
 
@@ -62,11 +69,16 @@ CUSTOMER_COLUMNS = [
 def escape_cell(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula gets a leading apostrophe.
 
-    Numbers are left alone: a negative launch direction is data, not a formula.
+    Line breaks inside text become spaces. Leading spaces do not hide a
+    formula (" =1+1" is still escaped). Numbers are left alone: a negative
+    launch direction is data, not a formula.
     """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    first = value.lstrip(" ")[:1]
+    if unicodedata.normalize("NFKC", first).startswith(FORMULA_STARTS):
+        value = "'" + value
+    return LINE_BREAKS.sub(" ", value)
 
 
 class _Echo:
@@ -86,7 +98,9 @@ def csv_lines(header: list[str], rows: Iterable[list[Any]]) -> Iterator[str]:
 def _local(moment: datetime | None, retailer: Retailer) -> str:
     if moment is None:
         return ""
-    return timezone.localtime(moment, retailer.zone).isoformat()
+    # A moment at the calendar's ends (a year-1 shot stored before the check)
+    # would raise mid-download and cut the file off: it is written in UTC.
+    return localtime_or_utc(moment, retailer.zone).isoformat()
 
 
 def shot_rows(retailer: Retailer) -> Iterator[list[Any]]:

@@ -35,7 +35,7 @@ from shots.models import (
 )
 from shots.services import ShotPlace, counted_shot_changed, session_for_shot, shot_delete
 from shots.trust import trust_level_for
-from shots.validation import check_values
+from shots.validation import check_values, hit_at_problem
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import _FieldsetSpec
@@ -58,6 +58,12 @@ class ShotAdminForm(forms.ModelForm):
             # misread here, not store an impossible number.
             for name, message in check_values(values, club=club).rejected.items():
                 self.add_error(name, message)
+        # The window every way in checks; a stored time is left alone unless changed.
+        hit_at = cleaned.get("hit_at")
+        if hit_at is not None and "hit_at" in self.changed_data:
+            problem = hit_at_problem(hit_at)
+            if problem is not None:
+                self.add_error("hit_at", problem)
         return cleaned
 
 

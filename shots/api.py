@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, cast
 from django.db.models import QuerySet
 from django.http import HttpResponseBase
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -26,12 +26,13 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.requests import api_user
+from golfshots.parsers import JSONParser
 from retailers.models import Retailer
 from shots import services
 from shots.filters import ShotFilter
@@ -55,15 +56,12 @@ from shots.models import (
     ShotTrust,
 )
 from shots.photos import photo_response
-from shots.services.pipeline import UNREADABLE_MESSAGE
-from shots.validation import hard_range_message
+from shots.services.pipeline import RETRY_LATER_MESSAGE, UNREADABLE_MESSAGE
+from shots.validation import hard_range_message, hit_at_problem
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
-# Phones and launch-monitor PCs drift; a shot stamped a little ahead of our
-# clock is still a shot from now, not one from the future.
-CLOCK_SKEW = datetime.timedelta(minutes=5)
 IDEMPOTENCY_KEY_MAX_LENGTH = CLIENT_TOKEN_MAX_LENGTH
 UNREADABLE_API_MESSAGE = (
     f"{UNREADABLE_MESSAGE} PATCH this shot with its club and numbers to keep the photo with "
@@ -105,6 +103,36 @@ class MetricField(serializers.FloatField):
         return super().to_internal_value(data)
 
 
+class ClubField(serializers.ChoiceField):
+    """A club: one of ``Club``, written as such; read as null while it is unknown.
+
+    A photo whose club was not read (yet) stores ``""``; answering ``""`` would
+    break the enum the schema promises, so it reads as null (ClubFieldSchema).
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", CLUB_ERROR_MESSAGES)
+        super().__init__(choices=Club.choices, **kwargs)
+
+    def to_representation(self, value: Any) -> Any:
+        if value in ("", None):
+            return None
+        return super().to_representation(value)
+
+
+class ClubFieldSchema(OpenApiSerializerFieldExtension):
+    """Nullable in answers only: a request still names a club (or leaves the field out)."""
+
+    target_class = ClubField
+
+    def map_serializer_field(self, auto_schema: Any, direction: str) -> Any:
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "response":
+            # None in the enum: drf-spectacular's enum hook makes it ClubEnum or NullEnum.
+            schema = {**schema, "enum": [*schema["enum"], None]}
+        return schema
+
+
 @extend_schema_field(OpenApiTypes.STR)
 class GolferStoreField(serializers.SlugRelatedField):
     """A store by slug, limited to the stores the requesting golfer has joined.
@@ -130,12 +158,13 @@ class GolferStoreField(serializers.SlugRelatedField):
 
 
 class ShotSerializer(serializers.ModelSerializer):
-    club = serializers.ChoiceField(choices=Club.choices, error_messages=CLUB_ERROR_MESSAGES)
+    club = ClubField()
     hit_at = serializers.DateTimeField(
         required=False,
         default_timezone=datetime.UTC,
         help_text="When the shot was hit (ISO 8601; read as UTC without an offset). "
-        "Defaults to now; may not be in the future.",
+        "Defaults to now; may not be in the future (a few minutes' clock drift is "
+        "allowed) nor before 2000.",
     )
     retailer: serializers.SlugRelatedField[Retailer] = GolferStoreField(
         required=False,
@@ -166,12 +195,15 @@ class ShotSerializer(serializers.ModelSerializer):
     status_message = serializers.SerializerMethodField(
         help_text='What the status means for the golfer, when it needs them: with "unreadable", '
         "that the photo shows no launch-monitor numbers (PATCH the club and numbers to keep "
-        "the photo with them, or DELETE it; untouched it is removed after a day). Else null."
+        "the photo with them, or DELETE it; untouched it is removed after a day); with "
+        '"retry_later", that reading it failed for now and will be tried again. Else null.'
     )
     session: serializers.PrimaryKeyRelatedField[PracticeSession] = (
         serializers.PrimaryKeyRelatedField(
             read_only=True,
-            help_text="Id of the practice session the shot belongs to (/api/v1/sessions/{id}/).",
+            allow_null=True,
+            help_text="Id of the practice session the shot belongs to (/api/v1/sessions/{id}/), "
+            "or null.",
         )
     )
 
@@ -206,6 +238,8 @@ class ShotSerializer(serializers.ModelSerializer):
     def get_status_message(self, shot: Shot) -> str | None:
         if shot.status == ShotStatus.UNREADABLE:
             return UNREADABLE_API_MESSAGE
+        if shot.status == ShotStatus.RETRY_LATER:
+            return RETRY_LATER_MESSAGE
         return None
 
     def get_fields(self) -> dict[str, serializers.Field]:
@@ -228,10 +262,10 @@ class ShotSerializer(serializers.ModelSerializer):
         return values
 
     def validate_hit_at(self, value: datetime.datetime) -> datetime.datetime:
-        if value > timezone.now() + CLOCK_SKEW:
-            raise ValidationError(
-                "A shot cannot be hit in the future; check the date and time zone."
-            )
+        # The window every way in checks (shots.validation), clock drift included.
+        problem = hit_at_problem(value)
+        if problem is not None:
+            raise ValidationError(problem)
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

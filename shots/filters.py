@@ -7,9 +7,22 @@ import zoneinfo
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from shots.models import Club, Shot, ShotStatus
+from shots.validation import day_problem
+
+
+def validate_shot_day(day: datetime.date) -> None:
+    """A day within the shots' window: 9999-12-31 has no following day to end at.
+
+    A bad day is a 400 naming the field in the API and an error beside the
+    field on the HTML list (which then leaves that filter out).
+    """
+    problem = day_problem(day)
+    if problem is not None:
+        raise ValidationError(problem, code="out_of_range")
 
 
 class ShotFilter(django_filters.FilterSet):
@@ -27,11 +40,13 @@ class ShotFilter(django_filters.FilterSet):
         method="filter_hit_after",
         label="Hit on or after",
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_shot_day],
     )
     hit_before = django_filters.DateFilter(
         method="filter_hit_before",
         label="Hit on or before",
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_shot_day],
     )
     status = django_filters.ChoiceFilter(
         choices=ShotStatus.choices, empty_label="Any status", label="Status"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django import forms
@@ -13,13 +14,49 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
 from accounts.models import User
+from golfshots.local_time import localtime_or_utc
 from retailers.models import Retailer
 from shots.images import EMPTY_MESSAGE, ImageRejected, ShrunkImage, shrink_upload
 from shots.metrics import METRICS, PRIMARY_METRICS, Metric
 from shots.models import Club, Shot
 from shots.parsing import parse_signed_number
+from shots.validation import FUTURE_MESSAGE, hit_at_problem
 
-CLOCK_SKEW_ALLOWANCE_SECONDS = 300
+
+def _read_time_safely(read: Callable[[], datetime.datetime | None]) -> datetime.datetime | None:
+    """``read()``, the field's parsing in the active time zone, with a form error for overflow.
+
+    Django turns a time typed on a zone's clock into a moment with arithmetic
+    that overflows within a day of the calendar's ends (0001-01-01 00:00 in
+    Berlin is in year 0 in UTC): an OverflowError, which would be a 500.
+    Read again on UTC's clock, which cannot overflow, to say what is wrong.
+    """
+    try:
+        return read()
+    except OverflowError:
+        with timezone.override(datetime.UTC):
+            moment = read()
+        problem = hit_at_problem(moment) if moment is not None else None
+        raise forms.ValidationError(problem or FUTURE_MESSAGE, code="out_of_range") from None
+
+
+class ShotTimeField(forms.DateTimeField):
+    """When a shot was hit, on the golfer's clock: within ``hit_at_problem``'s window."""
+
+    def to_python(self, value: Any) -> datetime.datetime | None:
+        return _read_time_safely(lambda: super(ShotTimeField, self).to_python(value))
+
+    def prepare_value(self, value: Any) -> Any:
+        # Showing a stored moment at the calendar's ends: on UTC's clock.
+        if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+            value = localtime_or_utc(value).replace(tzinfo=None)
+        return super().prepare_value(value)
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        problem = hit_at_problem(value) if value is not None else None
+        if problem is not None:
+            raise forms.ValidationError(problem, code="out_of_range")
 
 
 class SignedMetricField(forms.Field):
@@ -93,7 +130,7 @@ class ShotForm(forms.Form):
     """Club, time and any subset of metrics. ``canonical_metrics()`` gives canonical units."""
 
     club = forms.ChoiceField(choices=[("", "Choose a club"), *Club.choices])
-    hit_at = forms.DateTimeField(
+    hit_at = ShotTimeField(
         label="When",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
@@ -127,7 +164,7 @@ class ShotForm(forms.Form):
             self.fields[metric.name] = _metric_form_field(metric, metric_units=metric_units)
 
     def _initial_from_shot(self, shot: Shot) -> dict[str, Any]:
-        initial: dict[str, Any] = {"club": shot.club, "hit_at": timezone.localtime(shot.hit_at)}
+        initial: dict[str, Any] = {"club": shot.club, "hit_at": localtime_or_utc(shot.hit_at)}
         for metric in METRICS:
             value = getattr(shot, metric.name)
             if value is not None:
@@ -144,12 +181,6 @@ class ShotForm(forms.Form):
     @property
     def secondary_fields(self) -> list[forms.BoundField]:
         return [self[m.name] for m in METRICS if m.name not in PRIMARY_METRICS]
-
-    def clean_hit_at(self) -> Any:
-        hit_at = self.cleaned_data["hit_at"]
-        if (hit_at - timezone.now()).total_seconds() > CLOCK_SKEW_ALLOWANCE_SECONDS:
-            raise forms.ValidationError("The shot time is in the future.")
-        return hit_at
 
     def clean(self) -> dict[str, Any]:
         super().clean()  # Form.clean() returns self.cleaned_data

@@ -17,12 +17,11 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
-from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 
 from accounts.models import User
 from shots.analysis.units import FACTORS
-from shots.forms import CLOCK_SKEW_ALLOWANCE_SECONDS, _joined_stores_field
+from shots.forms import ShotTimeField, _joined_stores_field
 from shots.imports.plan import LEAVE_OUT, ClubFound, ImportPlan
 from shots.imports.result import UNIT_GUESSED, ColumnUnit
 from shots.imports.tables import MAX_IMPORT_BYTES
@@ -152,7 +151,8 @@ class ImportChoicesForm(forms.Form):
                 )
         if needs_session_time(plan):
             started = plan.session_started_at
-            self.fields["session_started_at"] = forms.DateTimeField(
+            # The shots' own window (shots.validation.hit_at_problem), as on the shot form.
+            self.fields["session_started_at"] = ShotTimeField(
                 label="Session date and time",
                 required=False,
                 help_text="When you hit the first shot; the file does not say.",
@@ -161,12 +161,6 @@ class ImportChoicesForm(forms.Form):
                     attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
                 ),
             )
-
-    def clean_session_started_at(self) -> datetime | None:
-        started: datetime | None = self.cleaned_data.get("session_started_at")
-        if started and (started - timezone.now()).total_seconds() > CLOCK_SKEW_ALLOWANCE_SECONDS:
-            raise forms.ValidationError("The session's time is in the future.")
-        return started
 
     def chosen_clubs(self) -> dict[str, str]:
         """Club as written -> our club (or ``LEAVE_OUT``), for every club given a choice."""

@@ -10,11 +10,50 @@ from __future__ import annotations
 import math
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from django.utils import timezone
 
 from shots.metrics import METRICS_BY_NAME
 
 IRONS_AND_WEDGES = {"2i", "3i", "4i", "5i", "6i", "7i", "8i", "9i", "pw", "gw", "sw", "lw"}
 SMASH_TOLERANCE = 0.02
+
+
+# When a shot can have been hit. Launch monitors that record shots appeared in
+# the 2000s, so an earlier date is a typo in the year (and year 1 breaks every
+# conversion to a zone west of UTC); a phone or launch-monitor PC may run a
+# little ahead of our clock, so "now" allows a few minutes.
+EARLIEST_SHOT = datetime(2000, 1, 1, tzinfo=UTC)
+CLOCK_SKEW = timedelta(minutes=5)
+TOO_EARLY_MESSAGE = "Launch monitors did not record shots before 2000: check the year."
+FUTURE_MESSAGE = "That time is in the future: check the date and time zone."
+
+# The days a shot list or analytics can be asked about: the shots' window,
+# with room ahead for "until the end of next year", and far from the ends of
+# the calendar (years 1 and 9999), where a day's start in a zone overflows.
+EARLIEST_DAY = EARLIEST_SHOT.date()
+LATEST_DAY = date(2100, 12, 31)
+DAY_OUT_OF_RANGE_MESSAGE = "Enter a date from 1 January 2000 to 31 December 2100."
+
+
+def hit_at_problem(hit_at: datetime, *, now: datetime | None = None) -> str | None:
+    """The one check of when a shot was hit; None when it is plausible.
+
+    Every way a shot comes in asks it: the API, the shot forms, imports and the admin.
+    """
+    if hit_at < EARLIEST_SHOT:
+        return TOO_EARLY_MESSAGE
+    if hit_at > (now or timezone.now()) + CLOCK_SKEW:
+        return FUTURE_MESSAGE
+    return None
+
+
+def day_problem(day: date) -> str | None:
+    """The check of a day a filter or a period names; None when it is within the window."""
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        return DAY_OUT_OF_RANGE_MESSAGE
+    return None
 
 
 @dataclass

@@ -28,14 +28,10 @@ from shots.imports import ReadOptions, read_export
 from shots.imports.result import ColumnUnit, ReadResult, RowNote
 from shots.metrics import RECORD_METRICS
 from shots.models import Club, Shot
-from shots.validation import check_values, derive_exact
+from shots.validation import CLOCK_SKEW, EARLIEST_SHOT, check_values, derive_exact
 
 # A club choice that leaves the club's rows out of the import.
 LEAVE_OUT = "skip"
-# Shot times a launch monitor can have written: not before the first
-# consumer launch monitors, not after now (a phone's clock runs a little ahead).
-EARLIEST_SHOT = datetime(2000, 1, 1, tzinfo=zoneinfo.ZoneInfo("UTC"))
-CLOCK_SKEW = timedelta(minutes=5)
 # Rows with no time of their own get the session's start plus this much per row,
 # so they keep the file's order.
 TIMELESS_ROW_SPACING = timedelta(seconds=1)
@@ -187,6 +183,7 @@ def _plan(
             own_time = False
         else:
             continue  # reported once above
+        # shots.validation.hit_at_problem's window, inlined: this runs per row.
         if hit_at < EARLIEST_SHOT or hit_at > latest:
             when = "in the future" if hit_at > now else "before 2000"
             rejected.append(RowNote(row.row_number, f"the shot's date {hit_at:%Y-%m-%d} is {when}"))

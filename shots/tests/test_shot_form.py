@@ -79,7 +79,7 @@ def test_it_rejects_a_shot_time_in_the_future():
         {"carry": "150", "hit_at": (_now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")}
     )
     assert not bound.is_valid()
-    assert bound.errors["hit_at"] == ["The shot time is in the future."]
+    assert bound.errors["hit_at"] == ["That time is in the future: check the date and time zone."]
 
 
 @pytest.mark.django_db

@@ -6,8 +6,9 @@ golfer's analytics. Their keys and bumps live here, below every app, so a
 write in shots/, retailers/ or accounts/ makes boards and analytics fresh
 without importing the apps that draw them.
 
-Bumps never raise: with Redis unreachable a bump is lost and the scope stays
-stale until its next bump or the cached outputs' TTL.
+Bumps never raise. With Redis unreachable a bump is not lost: the process
+retries it until Redis takes it (golfshots/versioned_cache.py), so boards are
+stale only while Redis is out and a few seconds after (REDIS_BREAKER_SECONDS).
 """
 
 from __future__ import annotations

@@ -1,9 +1,15 @@
 """Liveness and readiness probes for the load balancer and the platform.
 
-``/healthz`` answers whenever the process serves requests. ``/readyz`` also
-reaches the database, the cache and (outside the embedded default) the Celery
-broker, so the load balancer stops sending traffic to an instance that cannot
-do its work. ``/metrics`` comes from django-prometheus (see golfshots/urls.py).
+``/healthz`` answers whenever the process serves requests, and touches
+neither the database nor the cache, so it stays fast through their outages.
+``/readyz`` also reaches the database, the cache and (outside the embedded
+default) the Celery broker, so the load balancer stops sending traffic to an
+instance that cannot do its work. Each check is bounded: the database by the
+pool timeout (or at once while its circuit breaker is open), Redis by its
+socket timeout, the broker by ``BROKER_CONNECT_TIMEOUT_SECONDS``. A failed
+check logs one line, without a traceback, since probes repeat every few
+seconds through an outage. ``/metrics`` comes from django-prometheus (see
+golfshots/urls.py).
 """
 
 from __future__ import annotations
@@ -36,8 +42,8 @@ def _database_ok() -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             return cursor.fetchone() == (1,)
-    except Exception:
-        logger.warning("readyz: database check failed", exc_info=True)
+    except Exception as error:
+        logger.warning("readyz: database check failed: %s", _one_line(error))
         return False
 
 
@@ -51,23 +57,32 @@ def _cache_ok() -> bool:
             return bool(get_redis_connection("default").ping())
         cache.set("readyz", "1", 5)
         return cache.get("readyz") == "1"
-    except Exception:
-        logger.warning("readyz: cache check failed", exc_info=True)
+    except Exception as error:
+        logger.warning("readyz: cache check failed: %s", _one_line(error))
         return False
 
 
 def _broker_ok() -> bool:
-    from golfshots.celery import app
+    from golfshots.celery import app, broker_breaker
 
+    if not broker_breaker(app.conf.broker_url).is_closed:
+        # A publish failed a moment ago; connecting now could wait the timeout.
+        logger.warning("readyz: broker check failed: it did not answer a moment ago")
+        return False
     try:
         with app.connection_for_write() as broker:
             broker.ensure_connection(
                 max_retries=1, interval_start=0, timeout=BROKER_CONNECT_TIMEOUT_SECONDS
             )
         return True
-    except Exception:
-        logger.warning("readyz: broker check failed", exc_info=True)
+    except Exception as error:
+        logger.warning("readyz: broker check failed: %s", _one_line(error))
         return False
+
+
+def _one_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0] if lines else ''}"
 
 
 @require_GET

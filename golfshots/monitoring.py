@@ -88,6 +88,25 @@ PROCESS_MEMORY = Gauge(
     multiprocess_mode="livemax",
 )
 
+# golfshots/circuit_breaker.py: a breaker opens after one connection error or
+# timeout and then skips the dependency, so an outage is counted here instead
+# of logged once per call. kind: database, redis or broker.
+BREAKER_OPENINGS = Counter(
+    "golfshots_circuit_breaker_openings",
+    "Times a process stopped calling a dependency after a connection error or timeout.",
+    ["kind"],
+)
+BREAKER_SKIPPED = Counter(
+    "golfshots_circuit_breaker_skipped_calls",
+    "Calls that skipped an unreachable dependency (cache misses, 503s, enqueues left to the sweeper).",
+    ["kind"],
+)
+CACHE_BUMPS_PENDING = Gauge(
+    "golfshots_cache_version_bumps_pending",
+    "Cache version bumps that Redis did not take and that wait to be retried, summed over live processes.",
+    multiprocess_mode="livesum",
+)
+
 WAITING_STATUSES = ("received", "queued", "analyzing")
 NEEDS_REVIEW = "needs_review"
 
@@ -113,6 +132,18 @@ def observe_analysis(
         OPENAI_TOKENS.labels(model=model, kind="input").inc(tokens_in)
         OPENAI_TOKENS.labels(model=model, kind="output").inc(tokens_out)
         OPENAI_COST.labels(model=model).inc(float(cost))
+
+
+def observe_breaker_opened(*, kind: str) -> None:
+    BREAKER_OPENINGS.labels(kind=kind).inc()
+
+
+def observe_breaker_skipped(*, kind: str) -> None:
+    BREAKER_SKIPPED.labels(kind=kind).inc()
+
+
+def observe_cache_bumps_pending(count: int) -> None:
+    CACHE_BUMPS_PENDING.set(count)
 
 
 def observe_process(*, role: str) -> None:

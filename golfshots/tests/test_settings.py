@@ -150,9 +150,10 @@ def test_a_postgres_url_turns_on_the_connection_pool(tmp_path):
         DB_POOL_MAX_SIZE="12",
     )
 
-    assert values["ENGINE"] == "django_prometheus.db.backends.postgresql"
-    assert values["DB_OPTIONS"]["pool"] == {"min_size": 2, "max_size": 12, "timeout": 10.0}
-    assert values["DB_OPTIONS"]["connect_timeout"] == 5
+    # django-prometheus' backend with a circuit breaker (golfshots/backends/postgresql/).
+    assert values["ENGINE"] == "golfshots.backends.postgresql"
+    assert values["DB_OPTIONS"]["pool"] == {"min_size": 2, "max_size": 12, "timeout": 0.5}
+    assert values["DB_OPTIONS"]["connect_timeout"] == 2
     # The pool does the reuse; persistent connections must stay off with it.
     assert values["CONN_MAX_AGE"] == 0
     assert values["CONN_HEALTH_CHECKS"] is True
@@ -167,6 +168,7 @@ def test_a_redis_url_gives_a_fail_open_cache_and_a_real_broker(tmp_path):
     assert options["IGNORE_EXCEPTIONS"] is True
     assert options["SOCKET_CONNECT_TIMEOUT"] == 0.5
     assert options["SOCKET_TIMEOUT"] == 0.5
+    assert options["REDIS_CLIENT_CLASS"] == "golfshots.redis_breaker.BreakerRedis"
     # Sessions stay in the database so a Redis outage logs nobody out.
     assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
     assert values["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/15"

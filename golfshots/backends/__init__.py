@@ -1,0 +1,1 @@
+"""Database backends: Django's own, with what golfshots adds (see postgresql/base.py)."""

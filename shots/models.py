@@ -56,6 +56,11 @@ class ShotStatus(models.TextChoices):
     # types the numbers in (keeping the photo) or discards it; abandoned ones are
     # removed by the sweeper (shots.services.pipeline.unreadable_shots_discard_abandoned).
     UNREADABLE = "unreadable", "No numbers found"
+    # The reading service (OpenAI) or the photo's storage failed for a reason that
+    # passes (a timeout, a 429, a 5xx): the next attempt is due at analysis_due_at,
+    # sent by a Celery retry or the sweeper (shots.services.pipeline). Not pending,
+    # so the golfer may type the numbers in meanwhile and no page polls for hours.
+    RETRY_LATER = "retry_later", "Will try again"
 
 
 class ShotSource(models.TextChoices):
@@ -162,6 +167,12 @@ class Shot(models.Model):
     )
     # Claims by the analysis task; the sweeper gives up after ANALYSIS_MAX_ATTEMPTS.
     analysis_attempts = models.PositiveSmallIntegerField(default=0)
+    # When the next analysis attempt is due: when its message was sent (queued), or
+    # when its retry is (retry_later). The sweeper re-sends only what is overdue.
+    analysis_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # While analyzing: the attempt holds the shot until then, and renews it while it
+    # waits on the analyser. Past it, the attempt is dead and another may take over.
+    analysis_lease_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Metrics, canonical units (see shots/metrics.py); null = not measured.
     ball_speed = _metric_field("ball_speed")
@@ -262,6 +273,14 @@ class Shot(models.Model):
                 condition=~Q(import_fingerprint=""),
                 name="unique_shot_import_fingerprint",
             ),
+            # The same original photo from the same golfer is one shot, even when two
+            # uploads of it race past the service's look-up (shot_create_from_photo).
+            # A deleted shot (a discarded photo with no numbers too) frees its photo.
+            models.UniqueConstraint(
+                fields=["golfer", "image_sha256"],
+                condition=~Q(image_sha256=""),
+                name="unique_shot_photo",
+            ),
         ]
         indexes = [
             # A golfer's recent shots: the shot list, "My bag" counts, the API list.
@@ -309,6 +328,13 @@ class Shot(models.Model):
                 fields=["updated_at"],
                 condition=Q(status="unreadable"),
                 name="shot_unreadable_age",
+            ),
+            # The sweeper's look for photos whose retry is due (analysis_due_at):
+            # a handful of rows, thousands during a long OpenAI outage.
+            models.Index(
+                fields=["analysis_due_at"],
+                condition=Q(status="retry_later"),
+                name="shot_retry_due",
             ),
         ]
 
@@ -534,6 +560,11 @@ class AnalysisOutcome(models.TextChoices):
     FAILED = "failed", "Failed"
     RETRY = "retry", "Will retry"
     UNREADABLE = "unreadable", "No numbers found"
+    # Written before the analyser is called, so a worker killed during a (paid) call
+    # leaves a trace; the next attempt closes it as interrupted, or finishes it with
+    # the answer it recorded (output) instead of paying for another.
+    STARTED = "started", "Started"
+    INTERRUPTED = "interrupted", "Interrupted"
 
 
 class ShotAnalysis(models.Model):
@@ -557,6 +588,9 @@ class ShotAnalysis(models.Model):
     tokens_out = models.PositiveIntegerField(default=0)
     cost = models.DecimalField(max_digits=12, decimal_places=6, default=0, help_text="USD")
     duration_ms = models.PositiveIntegerField(default=0)
+    # The analyser's reading (AnalysisOutput), recorded as soon as the answer arrives and
+    # before anything else is written: what a later attempt reuses if this one died.
+    output = models.JSONField(null=True, blank=True, editable=False)
     error = models.TextField(blank=True)
     outcome = models.CharField(max_length=14, choices=AnalysisOutcome.choices)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -7,13 +7,16 @@ import circle between services and tasks.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import timedelta
 
-from celery import shared_task
+from celery import shared_task, signals
 from django.conf import settings
+from django.db import connections
 from django.utils import timezone
 
+from golfshots.celery import broker_breaker
 from golfshots.logs import current_request_id, new_request_id, request_id_bound
 from shots.background import BackgroundWorker
 from shots.models import Shot, ShotStatus
@@ -31,14 +34,76 @@ logger = logging.getLogger(__name__)
     soft_time_limit=settings.ANALYSIS_TIME_LIMIT_SECONDS,
     time_limit=settings.ANALYSIS_TIME_LIMIT_SECONDS + 15,
 )
-def analyze_shot(self, shot_id: int, request_id: str = "") -> str:
+def analyze_shot(self, shot_id: int, request_id: str = "", take_over: bool = False) -> str:
     # request_id: the web request that uploaded the photo (empty for messages
     # queued before it was passed); retries keep it, being the same kwargs.
+    # take_over: this message replaces an attempt that died (see below, and
+    # analysis_take_over_after_worker_start), so it waits for that attempt's lease.
+    # A redelivered message is one whose attempt died with its pool process
+    # (reject_on_worker_lost puts it back at once) or its whole worker (back
+    # after the broker's visibility timeout): it takes over that attempt.
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
     with request_id_bound(request_id or new_request_id()):
-        run = pipeline.shot_analyze(shot_id=shot_id)
+        run = pipeline.shot_analyze(shot_id=shot_id, take_over=take_over or redelivered)
+    if run.take_over and self.request.is_eager:
+        return "not-claimed"  # an eager retry runs at once: it would spin until the lease lapses
     if run.retry_after is not None:
-        raise self.retry(countdown=run.retry_after)
+        kwargs = {name: value for name, value in self.request.kwargs.items() if name != "take_over"}
+        if run.take_over:  # only then: a worker of the release before knows no such argument
+            kwargs["take_over"] = True
+        raise self.retry(countdown=run.retry_after, kwargs=kwargs)
     return run.outcome if run.claimed else "not-claimed"
+
+
+@signals.worker_ready.connect
+def _take_over_after_worker_start(**_kwargs: object) -> None:
+    """A worker (re)started: hand on what the attempts of a killed one left, now.
+
+    Their messages wait unacknowledged in the broker for its visibility
+    timeout (an hour), and beat's sweeper would first wait for their leases.
+    Runs in the worker's main process, which its pool processes fork from:
+    they must not inherit its database connections (a child closing one
+    would close it for the parent too), so they are closed, pool and all.
+    """
+    try:
+        sent = analysis_take_over_after_worker_start()
+        if sent:
+            logger.info("Sent %s take-overs of analyses a stopped worker may have left", sent)
+    except Exception:
+        logger.warning("Could not look for analyses a stopped worker left", exc_info=True)
+    finally:
+        for connection in connections.all(initialized_only=True):
+            connection.close()
+            close_pool = getattr(connection, "close_pool", None)
+            if close_pool is not None:
+                with contextlib.suppress(KeyError):  # no pool was opened
+                    close_pool()
+
+
+def analysis_take_over_after_worker_start() -> int:
+    """Send what a killed worker may have left on again; returns how many messages were sent.
+
+    Every shot being analysed gets a take-over due when its attempt's lease
+    lapses: an attempt that is alive renews it and finishes, and the
+    take-over finds nothing to do; one that died is taken over at most
+    ANALYSIS_LEASE_SECONDS after it died. Queued shots behind everything
+    waiting in the queue lost their message with the worker (one it had
+    received but not started) and are sent again at once.
+    """
+    # Counted before this sends anything, so only what was waiting is counted.
+    backlog = analysis_backlog()
+    now = timezone.now()
+    sent = 0
+    for shot_id, lease_until in pipeline.shots_being_analysed():
+        wait = 0.0 if lease_until is None else max((lease_until - now).total_seconds() + 1, 0.0)
+        analyze_shot.apply_async((shot_id,), {"take_over": True}, countdown=wait)
+        sent += 1
+    if backlog is not None:
+        sent += sum(
+            analysis_enqueue(shot_id=shot_id)
+            for shot_id in pipeline.lost_messages_reclaim(backlog=backlog)
+        )
+    return sent
 
 
 @shared_task
@@ -105,7 +170,7 @@ def analysis_enqueue(*, shot_id: int) -> bool:
     """
     if _analysis_in_background():
         Shot.objects.filter(pk=shot_id, status=ShotStatus.RECEIVED).update(
-            status=ShotStatus.QUEUED, updated_at=timezone.now()
+            status=ShotStatus.QUEUED, analysis_due_at=timezone.now(), updated_at=timezone.now()
         )
         request_id = current_request_id()
         analysis_worker.submit(lambda: _analyse_in_background(shot_id, request_id))
@@ -118,18 +183,47 @@ def analysis_enqueue(*, shot_id: int) -> bool:
         # The shot is safely stored as received; requeue_stuck_shots retries it.
         logger.warning("Could not enqueue analysis of shot %s", shot_id, exc_info=True)
         return False
+    # When it was sent: the sweeper takes it for lost only once it is overdue.
     Shot.objects.filter(pk=shot_id, status=ShotStatus.RECEIVED).update(
-        status=ShotStatus.QUEUED, updated_at=timezone.now()
+        status=ShotStatus.QUEUED, analysis_due_at=timezone.now(), updated_at=timezone.now()
     )
     return True
 
 
 def shots_requeue_stuck(*, stuck_for: timedelta | None = None) -> int:
-    """The sweeper: re-enqueue photos whose analysis stalled. Returns how many were sent."""
+    """The sweeper: re-enqueue photos whose analysis was lost. Returns how many were sent.
+
+    Beat's runs (no ``stuck_for``) leave the shots whose messages still wait in
+    the analysis queue, however long the backlog (pipeline.stuck_shots_reclaim).
+    """
+    backlog = analysis_backlog() if stuck_for is None else 0
     return sum(
         analysis_enqueue(shot_id=shot_id)
-        for shot_id in pipeline.stuck_shots_reclaim(stuck_for=stuck_for)
+        for shot_id in pipeline.stuck_shots_reclaim(stuck_for=stuck_for, backlog=backlog)
     )
+
+
+def analysis_backlog() -> int | None:
+    """How many analysis messages wait in the broker's queue; None when it cannot say."""
+    if analyze_shot.app.conf.task_always_eager:
+        return 0  # no broker queue: the shots are run as they are sent
+    if not broker_breaker(analyze_shot.app.conf.broker_url).is_closed:
+        return None  # the broker did not answer a moment ago: do not wait on it here
+    queue = settings.CELERY_TASK_ROUTES["shots.tasks.analyze_shot"]["queue"]
+    try:
+        with analyze_shot.app.connection_for_read() as connection:
+            connection.ensure_connection(max_retries=1)
+            try:
+                declared = connection.default_channel.queue_declare(queue=queue, passive=True)
+            except connection.channel_errors:
+                return 0  # Redis drops an empty queue's key: nothing waits
+            return int(declared.message_count)
+    except Exception:
+        logger.warning(
+            "Could not ask the broker how many analyses wait; queued shots wait for the next sweep",
+            exc_info=True,
+        )
+        return None
 
 
 # --- launch-monitor file imports ----------------------------------------------------------

@@ -13,6 +13,7 @@ from golfshots import monitoring
 from retailers.models import Retailer
 from shots.images import ShrunkImage
 from shots.models import Club, Shot, ShotSource, ShotStatus
+from shots.photos import photo_remove, photo_store
 from shots.services.sessions import session_for_shot
 from shots.tasks import analysis_enqueue
 from shots.trust import trust_level_for
@@ -41,8 +42,12 @@ def shot_create_from_photo(
     counter, which makes the shot verified (it still counts only once read).
 
     The same token, or the same original photo from the same golfer, gives
-    back the first shot instead of a second one. If the row cannot be saved
-    the stored file is removed again, so a rejected upload leaves nothing.
+    back the first shot instead of a second one, also when two uploads race:
+    the database's unique constraints (unique_shot_client_token,
+    unique_shot_photo) let only one row in, and the other upload answers with
+    it. If the row cannot be saved the stored file is removed again, and a
+    photo that could not be stored whole (a full disk) leaves no partial file,
+    so a rejected upload leaves nothing.
     """
     existing = _existing_photo_shot(golfer=golfer, photo=photo, client_token=client_token)
     if existing is not None:
@@ -65,9 +70,8 @@ def shot_create_from_photo(
         shot.verified_by = recorded_by
         shot.verified_at = timezone.now()
     shot.trust = trust_level_for(shot)
-    stored = photo.as_django_file()
     try:
-        shot.image.save(photo.name, stored, save=False)
+        photo_store(image=shot.image, name=photo.name, content=photo.content)
     except Exception as error:
         # The bucket (or disk) refused or timed out: an outage, not a bad photo.
         logger.warning("Could not store a photo for golfer %s", golfer.pk, exc_info=True)
@@ -80,10 +84,12 @@ def shot_create_from_photo(
             transaction.on_commit(lambda: analysis_enqueue(shot_id=shot_id))
             transaction.on_commit(lambda: monitoring.observe_shot_recorded(source=ShotSource.PHOTO))
     except BaseException:
-        if shot.image.name:  # always, once the save above succeeded
-            shot.image.storage.delete(shot.image.name)
+        if shot.image.name:  # always, once the store above succeeded
+            photo_remove(storage=shot.image.storage, name=shot.image.name)
         existing = _existing_photo_shot(golfer=golfer, photo=photo, client_token=client_token)
-        if existing is not None:  # a double submit raced us to the unique constraint
+        if existing is not None:
+            # A double submit (same token) or the same photo sent twice at once raced
+            # us to a unique constraint: answer as for any repeat, with its shot.
             return existing, False
         raise
     return shot, True

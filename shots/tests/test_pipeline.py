@@ -462,7 +462,10 @@ def test_a_kept_doubtful_value_counts_for_records_and_boards_only_once_confirmed
 # --- Analyser failures ------------------------------------------------------------
 
 
-def test_a_rate_limit_puts_the_shot_back_in_the_queue_for_the_time_openai_asks(golfer, fake_openai):
+def test_a_rate_limit_waits_at_least_as_long_as_openai_asks_and_says_so(
+    golfer, settings, fake_openai
+):
+    settings.ANALYSIS_RETRY_BASE_SECONDS = 2  # our own backoff shorter than Retry-After
     shot = stored_photo_shot(golfer, status=ShotStatus.QUEUED, attempts=0, age=timedelta(0))
     fake_openai.enqueue(fake.error(429, "Rate limit reached", headers={"Retry-After": "7"}))
 
@@ -471,12 +474,35 @@ def test_a_rate_limit_puts_the_shot_back_in_the_queue_for_the_time_openai_asks(g
     shot.refresh_from_db()
     assert run.outcome == AnalysisOutcome.RETRY
     assert run.retry_after == 7.0
-    assert shot.status == ShotStatus.QUEUED
+    # Not pending: the golfer may type the numbers in meanwhile, and is told so.
+    assert shot.status == ShotStatus.RETRY_LATER
+    assert not shot.is_pending
+    assert timedelta(seconds=6) < shot.analysis_due_at - timezone.now() <= timedelta(seconds=7)
     assert outcomes(shot) == [AnalysisOutcome.RETRY]
-    assert "429" in shot.analyses.get().error
+    analysis = shot.analyses.get()
+    assert "429" in analysis.error
+    assert "try again in about 1 minute" in analysis.problems[0]["message"]
 
 
-def test_rate_limits_until_the_last_attempt_leave_the_shot_for_review(
+def test_transient_failures_spread_the_retries_over_a_quarter_to_half_an_hour(
+    golfer, settings, fake_openai
+):
+    settings.ANALYSIS_MAX_ATTEMPTS = 4
+    shot = stored_photo_shot(golfer, status=ShotStatus.QUEUED, attempts=0, age=timedelta(0))
+    delays = []
+    for _ in range(3):
+        fake_openai.enqueue(fake.error(500, "The server had an error."))
+        run = services.shot_analyze(shot_id=shot.pk)
+        delays.append(run.retry_after)
+
+    # Each between half and all of 240 s × 2^n: the defaults.
+    assert 120 <= delays[0] <= 240
+    assert 240 <= delays[1] <= 480
+    assert 480 <= delays[2] <= 960
+    assert 14 * 60 <= sum(delays) <= 28 * 60
+
+
+def test_transient_failures_until_the_last_attempt_retry_hourly_for_a_day(
     upload, golfer, settings, fake_openai
 ):
     settings.ANALYSIS_MAX_ATTEMPTS = 2
@@ -488,14 +514,32 @@ def test_rate_limits_until_the_last_attempt_leave_the_shot_for_review(
 
     upload()
 
-    # Eagerly, Celery runs the retry at once instead of after Retry-After.
+    # Eagerly, Celery runs the retry at once instead of after its countdown.
     shot = the_shot(golfer)
     assert len(fake_openai.requests) == 2
-    assert shot.status == ShotStatus.NEEDS_REVIEW
+    assert shot.status == ShotStatus.RETRY_LATER
     assert shot.analysis_attempts == 2
-    assert outcomes(shot) == [AnalysisOutcome.RETRY, AnalysisOutcome.NEEDS_REVIEW]
+    assert outcomes(shot) == [AnalysisOutcome.RETRY, AnalysisOutcome.RETRY]
+    # The sweeper sends it when due, 45 to 60 minutes from now.
+    assert timedelta(minutes=44) < shot.analysis_due_at - timezone.now() <= timedelta(hours=1)
     assert shot.image.storage.exists(shot.image.name)  # nothing lost
-    assert "type the numbers in" in shot.analyses.first().problems[0]["message"]
+    assert "try again within the hour" in shot.analyses.first().problems[0]["message"]
+
+
+def test_a_photo_still_unread_a_day_after_upload_is_left_for_the_golfer(
+    golfer, settings, fake_openai
+):
+    settings.ANALYSIS_MAX_ATTEMPTS = 2
+    shot = stored_photo_shot(golfer, status=ShotStatus.RETRY_LATER, attempts=7, age=timedelta(0))
+    Shot.objects.filter(pk=shot.pk).update(created_at=timezone.now() - timedelta(hours=25))
+    fake_openai.enqueue(fake.error(503, "The server is overloaded."))
+
+    run = services.shot_analyze(shot_id=shot.pk)
+
+    shot.refresh_from_db()
+    assert (run.outcome, run.retry_after) == (AnalysisOutcome.NEEDS_REVIEW, None)
+    assert shot.status == ShotStatus.NEEDS_REVIEW
+    assert "type the numbers in" in shot.analyses.get().problems[0]["message"]
 
 
 def test_a_bad_api_key_fails_fast_and_the_golfer_types_the_numbers(
@@ -646,7 +690,10 @@ def test_an_attempt_overtaken_by_a_newer_one_writes_nothing(golfer, fake_openai,
     shot.refresh_from_db()
     assert (shot.status, shot.analysis_attempts) == (ShotStatus.ANALYZING, 2)
     assert shot.carry is None
-    assert not shot.analyses.exists()
+    # Its row stays on record, closed, with what a paid answer cost.
+    analysis = shot.analyses.get()
+    assert analysis.outcome == AnalysisOutcome.INTERRUPTED
+    assert analysis.tokens_in == (1200 if answer == "good" else 0)
 
 
 # --- Review ---------------------------------------------------------------------

@@ -20,7 +20,6 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -339,81 +338,7 @@ def test_the_procfile_worker_serves_its_metrics_and_logs_the_uploads_request_id(
     assert 20 * 2**20 < memory < 2 * 2**30
 
 
-def test_a_worker_killed_mid_analysis_loses_nothing_and_the_sweeper_finishes_it(
-    start_worker, golfer, fake_openai
-):
-    # The first request is held for 30 s, long enough to kill the worker inside it.
-    fake_openai.enqueue(fake.slow(fake.good_answer(SCREEN), seconds=30), fake.good_answer(SCREEN))
-    first = start_worker()
-
-    shot = a_shot_the_worker_is_reading(golfer, fake_openai, first)
-    first.kill()
-
-    assert first.process.returncode == -signal.SIGKILL
-    shot.refresh_from_db()
-    assert shot.status == ShotStatus.ANALYZING
-    assert shot.analysis_attempts == 1
-    assert not shot.analyses.exists()
-    assert shot.image.storage.exists(shot.image.name)
-
-    second = start_worker()
-    # The dead worker's message stays unacknowledged in Redis until the
-    # visibility timeout (an hour); the sweeper is what brings the shot back.
-    assert services.shots_requeue_stuck(stuck_for=timedelta(0)) == 1
-    wait_for(
-        lambda: status_of(shot) == ShotStatus.ANALYZED,
-        timeout=ANALYSIS_SECONDS,
-        what="the new worker to finish the shot",
-        worker=second,
-    )
-    shot.refresh_from_db()
-    assert shot.analysis_attempts == 2
-    assert list(shot.analyses.values_list("outcome", flat=True)) == [AnalysisOutcome.ANALYZED]
-    assert len(fake_openai.requests) == 2
-    assert shot.image.storage.exists(shot.image.name)
-
-
-def test_a_task_redelivered_after_its_pool_process_died_does_not_analyse_twice(
-    start_worker, golfer, fake_openai
-):
-    fake_openai.enqueue(fake.slow(fake.good_answer(SCREEN), seconds=30), fake.good_answer(SCREEN))
-    worker = start_worker()
-
-    shot = a_shot_the_worker_is_reading(golfer, fake_openai, worker)
-    [child] = worker.pool_children()
-    os.kill(child, signal.SIGKILL)
-
-    # reject_on_worker_lost: the main process puts the message back at once and
-    # a fresh pool process takes it, finds the shot claimed, and leaves it.
-    wait_for(
-        lambda: worker.outcomes() == ["not-claimed"],
-        timeout=ANALYSIS_SECONDS,
-        what="the redelivered task to finish",
-        worker=worker,
-    )
-    assert "WorkerLostError" in worker.log()
-    shot.refresh_from_db()
-    assert (shot.status, shot.analysis_attempts) == (ShotStatus.ANALYZING, 1)
-    assert not shot.analyses.exists()
-    assert len(fake_openai.requests) == 1
-
-    assert services.shots_requeue_stuck(stuck_for=timedelta(0)) == 1
-    wait_for(
-        lambda: status_of(shot) == ShotStatus.ANALYZED,
-        timeout=ANALYSIS_SECONDS,
-        what="the worker to finish the swept shot",
-        worker=worker,
-    )
-    # The task logs its outcome after its transaction commits, so on a busy
-    # machine the status can be seen a moment before the log line.
-    wait_for(
-        lambda: worker.outcomes() == ["not-claimed", "analyzed"],
-        timeout=ANALYSIS_SECONDS,
-        what="the worker to log the swept shot's outcome",
-        worker=worker,
-    )
-    assert shot.analyses.count() == 1
-    assert len(fake_openai.requests) == 2
+# A worker or pool process killed mid-analysis: test_worker_crash.py.
 
 
 def test_a_task_delivered_three_times_analyses_the_shot_once(start_worker, golfer, fake_openai):

@@ -81,6 +81,13 @@ check-deploy: install
 	DEBUG=false ALLOWED_HOSTS=golfshots.example.com \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# The fault suite (docs/operations.md, "Fault suite"): starts its own PostgreSQL,
+# Redis, gunicorn, Celery worker and beat on free ports, replays the faults and
+# prints the table; fails when a target is missed. About 5 minutes.
+.PHONY: chaos
+chaos: install-dev
+	$(BIN)/python -m chaos $(ARGS)
+
 clean:
 	rm -rf var .pytest_cache .ruff_cache .mypy_cache .import_linter_cache test-results
 	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +

@@ -4,31 +4,44 @@ Read through the same strict helpers as golfshots/settings.py, so PORT=80x
 stops the server with a message instead of binding somewhere unexpected.
 """
 
+import contextlib
 import os
+import signal
 import tempfile
+import time
 from pathlib import Path
 
-from golfshots import settings as app_settings
-from golfshots.env import Env
+# Metrics in multiprocess mode: each worker writes its counters to files here
+# and /metrics adds them up. prometheus_client picks its storage when first
+# imported, and importing the golfshots package (next lines) already imports it
+# in this master (the Celery app's circuit breaker loads golfshots.monitoring),
+# so the variable is set and the directory made first. PORT only names the
+# directory here: a malformed one is refused below, with a message naming it.
+metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip()
+_port_word = os.environ.get("PORT", "").strip() or "8000"
+if not metrics_dir and _port_word.isdigit():
+    metrics_dir = os.path.join(tempfile.gettempdir(), f"golfshots-web-metrics-{_port_word}")
+if metrics_dir:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    Path(metrics_dir).mkdir(parents=True, exist_ok=True)
+
+from golfshots import settings as app_settings  # noqa: E402
+from golfshots.env import Env  # noqa: E402
+
+# The pre_request hook: a body that stalls over GUNICORN_BODY_STALL_SECONDS (10) is a 400,
+# not a worker held until the 30 s timeout (see golfshots/gunicorn_hooks.py).
+from golfshots.gunicorn_hooks import pre_request  # noqa: E402, F401
 
 env = Env()
 
 port = env.integer("PORT", 8000, minimum=1)
-
-# Metrics in multiprocess mode: each worker writes its counters to files here
-# and /metrics adds them up. Set before any worker imports prometheus_client
-# (workers import the app after the fork; nothing here imports it).
-metrics_dir = env.string("PROMETHEUS_MULTIPROC_DIR") or os.path.join(
-    tempfile.gettempdir(), f"golfshots-web-metrics-{port}"
-)
-os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
 bind = [f"0.0.0.0:{port}"]
 workers = env.integer("WEB_CONCURRENCY", 2, minimum=1)
 # Sync workers: every view is short and database-bound; slow work goes to Celery.
 worker_class = "sync"
 timeout = 30
 # The platform sends SIGTERM and waits about 30 s before SIGKILL; finish the
-# requests in flight well inside that.
+# requests in flight, and those still queued (post_worker_init below), well inside that.
 graceful_timeout = 25
 # Recycle workers now and then so a slow leak cannot grow without bound; the
 # jitter keeps them from all restarting at once.
@@ -82,3 +95,56 @@ def child_exit(server, worker) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+# --- SIGTERM: answer the connections already queued, then exit --------------
+#
+# A connection the kernel has accepted but no worker has picked up yet waits in
+# the listening socket's accept queue, its request already sent. On SIGTERM
+# gunicorn's sync worker finishes its current request and exits, and when the
+# last worker has gone the kernel closes the socket and resets everything still
+# queued: an upload the golfer saw go out ends in "connection reset". Render
+# (like most platforms) moves traffic to the new instance before it sends
+# SIGTERM, so what is queued then is all that will come: a worker told to stop
+# first answers it (worker_exit), within graceful_timeout. SIGQUIT/SIGINT (fast
+# stop), a crash and a max_requests recycle exit as before. reuse_port would
+# not help: each worker would get its own queue and reset it on exit.
+# golfshots/tests/test_gunicorn_shutdown.py and `make chaos` hold this.
+
+# A little inside graceful_timeout, so the last answer is written before SIGKILL.
+DRAIN_MARGIN_SECONDS = 1.0
+
+
+def post_worker_init(worker) -> None:
+    """Replace the worker's SIGTERM handler with one that drains the queue before exiting."""
+
+    def stop_after_the_queue(signum, frame) -> None:
+        worker.alive = False
+        worker.drain_until = time.monotonic() + worker.cfg.graceful_timeout - DRAIN_MARGIN_SECONDS
+        # A worker idle in select() would otherwise sleep out its timeout first.
+        with contextlib.suppress(OSError):
+            os.write(worker.PIPE[1], b"1")
+
+    signal.signal(signal.SIGTERM, stop_after_the_queue)
+    # As gunicorn's own handler: a request being read or written is not interrupted.
+    signal.siginterrupt(signal.SIGTERM, False)
+
+
+def worker_exit(server, worker) -> None:
+    """After SIGTERM: accept and answer every connection still queued, then let the worker go."""
+    drain_until = getattr(worker, "drain_until", None)
+    if drain_until is None:
+        return
+    answered = 0
+    for listener in worker.sockets:
+        listener.setblocking(False)
+        while time.monotonic() < drain_until:
+            try:
+                worker.accept(listener)  # the sync worker's accept-and-handle
+            except (BlockingIOError, InterruptedError):
+                break  # the queue is empty (or a sibling took the last one)
+            except ConnectionAbortedError:
+                continue  # the client gave up while queued
+            answered += 1
+    if answered:
+        worker.log.info("Answered %d queued connection(s) before exiting", answered)

@@ -281,3 +281,30 @@ def test_it_still_filters_by_the_windows_last_day(api, golfer):
 
     assert response.status_code == 200
     assert response.json()["count"] == 1
+
+
+def test_the_admin_refuses_year_one_typed_on_a_clock_east_of_utc(
+    admin_client, admin_user, store, golfer
+):
+    # 0001-01-01 00:00 in Tokyo is in year 0 in UTC: Python cannot hold it.
+    admin_user.timezone = "Asia/Tokyo"
+    admin_user.save(update_fields=["timezone"])
+    shot = ShotFactory.create(golfer=golfer, retailer=store)
+
+    response = admin_client.post(
+        reverse("admin:shots_shot_change", args=[shot.pk]),
+        {
+            "golfer": golfer.pk,
+            "retailer": store.pk,
+            "club": Club.DRIVER,
+            "hit_at_0": "0001-01-01",
+            "hit_at_1": "00:00:00",
+            "status": ShotStatus.CONFIRMED,
+            "source": shot.source,
+            "metric_flags": "{}",
+            "carry": "240",
+        },
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["hit_at"] == [TOO_EARLY_MESSAGE]

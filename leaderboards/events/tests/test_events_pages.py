@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
@@ -169,7 +170,9 @@ def test_the_printable_results_sheet_names_the_winners_per_division(client, stor
     assert "Fairway Lab" in html
     assert "Longest drive" in html
     assert "Final results" in html
-    assert "@media print" in html
+    # Its print layout is a stylesheet of its own (no inline style under the CSP).
+    assert "css/results-sheet" in html
+    assert "@media print" in (settings.BASE_DIR / "static/css/results-sheet.css").read_text()
     juniors, seniors = html.index("<h2>Juniors</h2>"), html.index("<h2>Seniors</h2>")
     assert juniors < html.index("Ann", juniors) < seniors < html.index("Bob", seniors)
     assert "Rules" in html

@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
+from golfshots.circuit_breaker import breakers_reset
 from retailers.models import Retailer
 
 
@@ -117,6 +118,15 @@ def _isolated_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _closed_circuit_breakers():
+    # The breakers are process-wide: a test that made a dependency fail (a dead
+    # broker, a paused Redis) must not leave the next test skipping it.
+    breakers_reset()
+    yield
+    breakers_reset()
 
 
 @pytest.fixture(autouse=True)

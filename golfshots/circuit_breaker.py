@@ -43,8 +43,11 @@ from types import ModuleType
 logger = logging.getLogger(__name__)
 
 
-# A probe that failed faster than this was refused, not timed out.
-FAST_FAILURE_SECONDS = 0.05
+# A probe that failed faster than this was refused, not timed out. A refusal
+# takes a millisecond on a quiet machine but can take a hundred on a busy one
+# (the probing process waits for a core); a timeout takes at least the
+# shortest socket timeout (Redis 0.5 s, PostgreSQL's connect_timeout 2 s).
+FAST_FAILURE_SECONDS = 0.25
 
 
 class Admission(enum.Enum):

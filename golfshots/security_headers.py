@@ -58,11 +58,25 @@ PERMISSIONS_POLICY = ", ".join(
 _STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 
 
+def _is_viewer_document(response: HttpResponseBase) -> bool:
+    """A raster image or a PDF, which the browser shows in its own viewer page.
+
+    Chromium styles that viewer inline, so a style-src policy on the image
+    itself is a console error per opened counter card or photo, and protects
+    nothing: such a file runs no script. SVG keeps the policy: it can.
+    """
+    content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
+    if content_type == "application/pdf":
+        return True
+    return content_type.startswith("image/") and content_type != "image/svg+xml"
+
+
 class SecurityHeadersMiddleware(CSPMiddleware):
     def process_response(
         self, request: HttpRequest, response: HttpResponseBase
     ) -> HttpResponseBase:
-        response = super().process_response(request, response)
+        if not _is_viewer_document(response):
+            response = super().process_response(request, response)
         if "Permissions-Policy" not in response:
             response["Permissions-Policy"] = PERMISSIONS_POLICY
         return response

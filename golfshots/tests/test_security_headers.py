@@ -25,6 +25,7 @@ from accounts.tests.factories import UserFactory
 from golfshots import settings as project_settings
 from golfshots import urls as project_urls
 from golfshots import views
+from retailers.models import PlanStatus, Retailer
 
 TEMPLATES = Path(django_settings.BASE_DIR) / "templates"
 
@@ -56,6 +57,20 @@ def test_every_page_carries_the_strict_policy(client):
     assert policy["base-uri"] == ["'self'"]
     assert policy["form-action"] == ["'self'"]
     assert policy["frame-ancestors"] == ["'none'"]
+
+
+@pytest.mark.django_db
+def test_a_png_or_pdf_opened_in_the_browser_viewer_carries_no_style_policy_but_svg_does(client):
+    # Chromium's image and PDF viewers style themselves inline; an SVG can run script.
+    Retailer.objects.create(name="Alpha", slug="alpha", plan_status=PlanStatus.ACTIVE)
+
+    png = client.get("/s/alpha/qr.png")
+    svg = client.get("/s/alpha/qr.svg")
+
+    assert png.status_code == svg.status_code == 200
+    assert "Content-Security-Policy" not in png
+    assert "Permissions-Policy" in png
+    assert directives(svg)["script-src"] == ["'self'"]
 
 
 @pytest.mark.django_db

@@ -217,8 +217,10 @@ def test_twenty_shots_killed_in_flight_or_queued_are_all_analysed_and_paid_once(
 
     paid = ShotAnalysis.objects.filter(tokens_in__gt=0)
     # One paid answer per shot, and every answer OpenAI sent is on record: a call
-    # the kill cut off (no answer) is the only request without a paid row.
+    # the kill cut off (no answer) is the only request without a paid row. An
+    # interrupted attempt may also have died after writing its row but before
+    # sending its request, so the interrupted rows bound the extra requests.
     assert sorted(paid.values_list("shot_id", flat=True)) == sorted(shot.pk for shot in shots)
     interrupted = ShotAnalysis.objects.filter(outcome=AnalysisOutcome.INTERRUPTED).count()
-    assert len(fake_openai.requests) == shots_count + interrupted
+    assert shots_count <= len(fake_openai.requests) <= shots_count + interrupted
     assert not ShotAnalysis.objects.filter(outcome=AnalysisOutcome.STARTED).exists()

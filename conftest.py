@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tests.factories import UserFactory
+from golfshots.celery import app as celery_app
 from golfshots.circuit_breaker import breakers_reset
 from retailers.models import Retailer
 
@@ -118,6 +119,18 @@ def _isolated_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def eager_tasks(settings):
+    """Run Celery tasks in-process after commit, as the embedded default does."""
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Celery copied Django's settings when it was configured; the settings
+    # fixture alone does not reach it.
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,6 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.services import user_update_settings
 from accounts.tests.factories import UserFactory
-from golfshots.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +23,8 @@ PASSWORD = "seven iron at dawn"
 
 
 @pytest.fixture(autouse=True)
-def eager_tasks(settings):
-    """Run the notice task in-process after commit, as the embedded default does."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    # Celery copied Django's settings when it was configured; the settings
-    # fixture alone does not reach it.
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
+def _notice_sent_in_process(eager_tasks):
+    """The notice email is a Celery task: run it in-process, as the embedded default does."""
 
 
 @pytest.fixture

@@ -85,15 +85,8 @@ def fake_openai(no_internet, settings) -> Iterator[FakeOpenAI]:
 
 
 @pytest.fixture
-def eager_analysis(settings):
-    """Run analysis in-process after commit, as the embedded default does."""
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    # Celery copied Django's settings when it was configured; the settings
-    # fixture alone does not reach it.
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = previous
+def eager_analysis(eager_tasks):
+    """Run analysis in-process after commit, as the embedded default does (the root conftest)."""
 
 
 @pytest.fixture

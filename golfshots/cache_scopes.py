@@ -31,23 +31,29 @@ def analytics_version_key(golfer_id: int) -> str:
     return f"an:v:{golfer_id}"
 
 
-def board_versions_bump(*, retailer_ids: Iterable[int | None]) -> None:
-    """Make every cached board of these stores, and of all stores, stale.
+def board_versions_bump(*, retailer_ids: Iterable[int | None], all_stores: bool = True) -> None:
+    """Make every cached board of these stores, and of all stores unless told not to, stale.
 
-    None (a home-practice shot) is on no board.
+    None (a home-practice shot) is on no board. ``all_stores=False`` is for a
+    write that cannot change an all-stores board (shots/services/records.py).
     """
     store_ids = sorted({retailer_id for retailer_id in retailer_ids if retailer_id is not None})
     if not store_ids:
         return
-    versions_bump(
-        [*(boards_version_key(store_id) for store_id in store_ids), ALL_STORES_BOARDS_VERSION_KEY]
-    )
+    keys = [boards_version_key(store_id) for store_id in store_ids]
+    if all_stores:
+        keys.append(ALL_STORES_BOARDS_VERSION_KEY)
+    versions_bump(keys)
 
 
-def board_versions_bump_on_commit(*, retailer_ids: Iterable[int | None]) -> None:
+def board_versions_bump_on_commit(
+    *, retailer_ids: Iterable[int | None], all_stores: bool = True
+) -> None:
     """Bump once the write is committed, so the next read already sees it in the database."""
     retailer_ids = list(retailer_ids)
-    transaction.on_commit(lambda: board_versions_bump(retailer_ids=retailer_ids))
+    transaction.on_commit(
+        lambda: board_versions_bump(retailer_ids=retailer_ids, all_stores=all_stores)
+    )
 
 
 def analytics_versions_bump(*, golfer_ids: Iterable[int]) -> None:

@@ -554,6 +554,70 @@ class PersonalBest(models.Model):
         return f"{self.golfer_id} {self.club} {self.metric} = {self.value}"
 
 
+# The club of a BoardRecord that is the golfer's best with any club.
+ANY_CLUB = ""
+
+
+class BoardRecord(models.Model):
+    """A golfer's best rankable value of one metric at one store: what all-time boards rank.
+
+    Derived data, like PersonalBest: ``shots.services.board_records_recompute``
+    rebuilds a golfer's rows at a store from their shots whenever a counted
+    shot there changes (in the write's transaction), and
+    ``manage.py rebuild_board_records`` rebuilds the whole table. An all-time
+    board is then an index range instead of a window over every shot.
+
+    One row per (golfer, store, club, metric, trust rule):
+    - ``club`` is one club, or ANY_CLUB for the best with any club;
+    - ``verified_only`` False is the best of verified and measured shots (what
+      most stores rank), True the best of verified shots alone (what a
+      verified-only store ranks). Both are kept, so a store changing its rule
+      needs no rebuild: the board reads the row of the rule the store has now.
+    Leaderboard consent and names are not here: they change without a shot
+    and are read when the board is.
+    """
+
+    golfer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    retailer = models.ForeignKey("retailers.Retailer", on_delete=models.CASCADE, related_name="+")
+    club = models.CharField(max_length=8, blank=True)
+    metric = models.CharField(max_length=14, choices=RecordMetric.choices)
+    verified_only = models.BooleanField()
+    value = models.FloatField()
+    shot = models.ForeignKey(Shot, on_delete=models.CASCADE, related_name="+")
+    # The record shot's own club (``club`` is ANY_CLUB on the any-club rows),
+    # time and trust level, copied so a board reads no shot rows.
+    shot_club = models.CharField(max_length=8, choices=Club.choices)
+    hit_at = models.DateTimeField()
+    trust = models.CharField(max_length=8, choices=ShotTrust.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["golfer", "retailer", "club", "metric", "verified_only"],
+                name="unique_board_record",
+            )
+        ]
+        indexes = [
+            # A store's all-time board: equality on the first four, then the
+            # board's order, so the top rows are the first entries read.
+            models.Index(
+                fields=["retailer", "metric", "club", "verified_only", "-value", "hit_at", "shot"],
+                name="board_record_store",
+            ),
+            # The all-stores board, in the board's order; the trust rule of each
+            # row's store is checked as the rows are read (most rows pass it).
+            models.Index(
+                fields=["metric", "club", "-value", "hit_at", "shot"],
+                name="board_record_everywhere",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.golfer_id}@{self.retailer_id} {self.club or 'any'} {self.metric} = {self.value}"
+        )
+
+
 class AnalysisOutcome(models.TextChoices):
     ANALYZED = "analyzed", "Analysed"
     NEEDS_REVIEW = "needs_review", "Needs review"

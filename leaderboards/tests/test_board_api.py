@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from leaderboards.tests.test_board_selector import consent, golfer, shot, store
+from shots import services
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +46,8 @@ def test_it_answers_the_documented_shape(api, fairway, players):
     best = players[0].shots.get()
     best.hit_at = hit_at
     best.save()
+    # A direct save, so follow it up as every shot write does (all-time boards read the records).
+    services.counted_shot_changed(places=[services.ShotPlace.of(best)])
 
     response = api.get(API_URL, {"retailer": "fairway", "period": "all"})
 

@@ -1,7 +1,8 @@
 """Writes for shots, one module per workflow. Views, the API, tasks and admin call these.
 
 - ``records``: what follows any change to a counted shot (personal bests,
-  board and analytics versions), and the "can this shot count?" guard.
+  board records, board and analytics versions), and the "can this shot count?" guard.
+- ``board_records``: the all-time boards' table, per golfer, store, club and metric.
 - ``manual``: a golfer typing, correcting, confirming or deleting a shot.
 - ``uploads``: storing a photo as a shot and queueing its analysis.
 - ``pipeline``: the worker's analysis of a photo, and the sweeper's claim.
@@ -13,6 +14,7 @@ Everything is re-exported here, so ``from shots import services`` and
 ``services.shot_verify(...)`` keep working whichever module a function is in.
 """
 
+from shots.services.board_records import board_records_rebuild, board_records_recompute
 from shots.services.imports import (
     ImportNotReady,
     ImportOutcome,
@@ -62,6 +64,8 @@ __all__ = [
     "ShotBusy",
     "ShotPlace",
     "analysis_enqueue",
+    "board_records_rebuild",
+    "board_records_recompute",
     "counted_shot_changed",
     "import_choices_update",
     "import_commit",

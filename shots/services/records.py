@@ -1,11 +1,12 @@
-"""What follows a change to a shot that counts: personal bests, board and analytics versions.
+"""What follows a change to a shot that counts: personal bests, board records, cache versions.
 
 Every write that can change what a shot contributes (create, correct, confirm,
 analyse, verify, exclude, delete, an admin edit, the demo seed) calls
 ``counted_shot_changed`` once with the places the shot counted before and after
-the change. It rebuilds the personal bests inside the caller's transaction, so
-they commit with the write, and bumps the cached boards and analytics on
-commit, so the next read sees the committed rows.
+the change. It rebuilds the personal bests and the board records
+(shots/services/board_records.py) inside the caller's transaction, so they
+commit with the write, and bumps the cached boards and analytics on commit, so
+the next read sees the committed rows.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from django.db import transaction
 from django.db.models import F
 
 from golfshots.cache_scopes import analytics_versions_bump_on_commit, board_versions_bump_on_commit
+from retailers.models import CustomerLink
 from shots.metrics import RECORD_METRICS
-from shots.models import PersonalBest, Shot, record_value_present
+from shots.models import RANKABLE_LEVELS, PersonalBest, Shot, record_value_present
+from shots.services.board_records import board_records_recompute
 
 
 class ShotBusy(Exception):
@@ -34,14 +37,24 @@ class ShotPlace:
     golfer_id: int
     club: str
     retailer_id: int | None
+    # Whether the shot may stand on a board or event there: counted, and
+    # verified or measured. A typed shot counts for personal bests but ranks
+    # nowhere, so it makes no board stale. A place made without the shot at
+    # hand (an import, the demo seed) says it may.
+    may_rank: bool = True
 
     @classmethod
     def of(cls, shot: Shot) -> ShotPlace:
-        return cls(golfer_id=shot.golfer_id, club=shot.club, retailer_id=shot.retailer_id)
+        return cls(
+            golfer_id=shot.golfer_id,
+            club=shot.club,
+            retailer_id=shot.retailer_id,
+            may_rank=shot.is_counted and shot.trust in RANKABLE_LEVELS,
+        )
 
 
 def counted_shot_changed(*, places: Iterable[ShotPlace]) -> None:
-    """Bring personal bests, boards and analytics in line with a shot write.
+    """Bring personal bests, board records, boards and analytics in line with a shot write.
 
     ``places``: where the shot counted before the write and where it counts
     after it (the same place twice is fine). Call it inside the write's
@@ -49,10 +62,41 @@ def counted_shot_changed(*, places: Iterable[ShotPlace]) -> None:
     """
     places = list(places)
     with transaction.atomic():
+        for golfer_id in sorted({place.golfer_id for place in places}):
+            _golfer_lock(golfer_id)
         for golfer_id, club in sorted({(p.golfer_id, p.club) for p in places if p.club}):
             personal_bests_recompute(golfer_id=golfer_id, club=club)
-        board_versions_bump_on_commit(retailer_ids=[place.retailer_id for place in places])
+        at_stores = {(p.golfer_id, p.retailer_id) for p in places if p.retailer_id is not None}
+        for golfer_id, retailer_id in sorted(at_stores):
+            board_records_recompute(golfer_id=golfer_id, retailer_id=retailer_id)
+        _board_versions_bump(places)
         analytics_versions_bump_on_commit(golfer_ids=[place.golfer_id for place in places])
+
+
+def _golfer_lock(golfer_id: int) -> None:
+    # Two writes for one golfer must not interleave their recomputations.
+    get_user_model().objects.select_for_update().filter(pk=golfer_id).first()
+
+
+def _board_versions_bump(places: list[ShotPlace]) -> None:
+    """Make stale the cached boards these places can change, and no others.
+
+    A store's boards and events, if the shot may rank there before or after
+    the write. The all-stores boards only if the golfer is also on them, with
+    leaderboard consent at some store: a golfer who agreed nowhere is on no
+    all-stores board (events need no consent: entering is consent, so a
+    store's version is bumped either way).
+    """
+    ranking = [place for place in places if place.may_rank and place.retailer_id is not None]
+    if not ranking:
+        return
+    on_all_stores_boards = CustomerLink.objects.filter(
+        golfer_id__in={place.golfer_id for place in ranking}, leaderboard_consent=True
+    ).exists()
+    board_versions_bump_on_commit(
+        retailer_ids=[place.retailer_id for place in ranking],
+        all_stores=on_all_stores_boards,
+    )
 
 
 def shot_can_count_check(shot: Shot, *, action: str) -> None:
@@ -74,7 +118,7 @@ def personal_bests_recompute(*, golfer_id: int, club: str) -> None:
     Locks the golfer's row so two writes for one golfer cannot interleave.
     """
     with transaction.atomic():
-        get_user_model().objects.select_for_update().filter(pk=golfer_id).first()
+        _golfer_lock(golfer_id)
         current = {
             pb.metric: pb for pb in PersonalBest.objects.filter(golfer_id=golfer_id, club=club)
         }

@@ -76,6 +76,8 @@ def shot_include(*, shot: Shot, staff: User, reason: str = "") -> ShotReview:
 def _set_excluded(*, shot: Shot, staff: User, excluded: bool, reason: str) -> ShotReview:
     with transaction.atomic():
         before = _review_snapshot(shot)
+        # Where it ranked before: an excluded shot leaves the boards it was on.
+        place_before = ShotPlace.of(shot)
         shot.is_excluded = excluded
         shot.exclusion_reason = reason if excluded else ""
         # Derived, so including the shot again restores the level it had.
@@ -89,7 +91,7 @@ def _set_excluded(*, shot: Shot, staff: User, excluded: bool, reason: str) -> Sh
             before=before,
             after=_review_snapshot(shot),
         )
-        counted_shot_changed(places=[ShotPlace.of(shot)])
+        counted_shot_changed(places=[place_before, ShotPlace.of(shot)])
     return review
 
 
@@ -116,6 +118,8 @@ def shot_correct_by_staff(
         shot.verified_at = timezone.now()
         shot.trust = trust_level_for(shot)
         shot.save(update_fields=["verified_by", "verified_at", "trust", "updated_at"])
+        # shot_update followed the shot as typed; now it is verified, and ranks.
+        counted_shot_changed(places=[ShotPlace.of(shot)])
         return ShotReview.objects.create(
             shot=shot,
             staff=staff,

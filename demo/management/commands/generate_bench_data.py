@@ -34,7 +34,15 @@ from accounts.models import User
 from demo.seed import CLUB_MODELS
 from retailers.models import CustomerLink, Retailer
 from shots.metrics import RECORD_METRICS
-from shots.models import COUNTED_STATUSES, PersonalBest, Shot, ShotSource, ShotStatus
+from shots.models import (
+    COUNTED_STATUSES,
+    BoardRecord,
+    PersonalBest,
+    Shot,
+    ShotSource,
+    ShotStatus,
+)
+from shots.services import board_records_rebuild
 from shots.trust import ShotFacts, trust_level_for
 
 STORE_SLUG_PREFIX = "bench-store-"
@@ -82,6 +90,7 @@ class BenchDataSummary:
     shots: int
     counted_shots: int
     personal_bests: int
+    board_records: int
     seconds: float
 
 
@@ -431,13 +440,14 @@ def bench_data_load(*, shots: int, stores: int, golfers: int, seed: int = 2026) 
             ),
         )
         personal_bests = _personal_bests_fill()
+        board_records = board_records_rebuild(retailer_ids=store_ids)
 
     # VACUUM as well as ANALYZE: a long-lived table has its visibility map set
     # (index-only scans) and no dead rows, also after --reset deleted a million.
     # VACUUM cannot run in a transaction; ANALYZE alone can.
     maintenance = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
     with connection.cursor() as cursor:
-        for model in (Retailer, User, CustomerLink, Shot, PersonalBest):
+        for model in (Retailer, User, CustomerLink, Shot, PersonalBest, BoardRecord):
             cursor.execute(f"{maintenance} {model._meta.db_table}")
     counted_shots = (
         Shot.objects.counted().filter(golfer__username__startswith=GOLFER_USERNAME_PREFIX).count()
@@ -449,6 +459,7 @@ def bench_data_load(*, shots: int, stores: int, golfers: int, seed: int = 2026) 
         shots=loaded,
         counted_shots=counted_shots,
         personal_bests=personal_bests,
+        board_records=board_records,
         seconds=time.perf_counter() - started,
     )
 
@@ -493,6 +504,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Loaded {summary.shots:,} shots ({summary.counted_shots:,} counted), "
                 f"{summary.stores} stores, {summary.golfers:,} golfers, {summary.links:,} store "
-                f"links and {summary.personal_bests:,} personal bests in {summary.seconds:.1f} s."
+                f"links, {summary.personal_bests:,} personal bests and "
+                f"{summary.board_records:,} board records in {summary.seconds:.1f} s."
             )
         )

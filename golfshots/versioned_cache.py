@@ -1,11 +1,17 @@
 """Cached outputs that go stale by a version bump instead of a TTL.
 
 A scope (a store's boards, a golfer's analytics...) has a version number in
-the cache; every cached output of the scope carries that version in its key.
-A write that changes the scope bumps the version, so the next read misses
-and recomputes: fresh on the next request, with no key scans. Versions start
-at the current time in microseconds, so a version Redis evicted never
-restarts at a number whose old outputs are still cached.
+the cache; every cached output of the scope is stored with the version it was
+computed under. A write that changes the scope bumps the version, so the next
+read finds an older version beside the output and recomputes: fresh on the
+next request, with no key scans. Versions start at the current time in
+microseconds, so a version Redis evicted never restarts at a number whose old
+outputs are still cached.
+
+An output's key has no version in it: the version is stored with the output,
+so a hit reads both in one round trip (``get_many``), and the output of the
+version before is still there to serve while one request recomputes (single
+flight, ``_compute_once``).
 
 Fails open: with Redis unreachable (django-redis ignores the errors and
 answers None, and the circuit breaker in golfshots/redis_breaker.py skips
@@ -40,7 +46,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
@@ -208,27 +214,152 @@ def cached_versioned(
     """The output cached under ``parts`` at the scope's current version, or ``compute()``.
 
     ``parts`` must name everything the output depends on besides the version.
+    A hit is one Redis round trip: the version and the output are read
+    together. On a miss, one request computes and the others wait for its
+    output (see ``_compute_once``).
     """
-    version = version_get(version_key)
-    if version is None:
-        # Redis is unreachable: serve from this process's memory or the
-        # database, without waiting on Redis twice more.
-        return _outage_cached(":".join(parts), compute)
-    key = ":".join([*parts, str(version)])
+    key = ":".join(parts)
     try:
-        output = cache.get(key)
+        # django-redis answers {} instead of raising when Redis is unreachable.
+        fetched = cache.get_many([version_key, key])
     except Exception:
         logger.warning("Could not read cached output %s", key, exc_info=True)
-        return compute()
-    if output is None:
-        output = compute()
-        if pending_bumps:
-            timeout = min(timeout, STALE_BOUND_SECONDS)
+        fetched = {}
+    version = fetched.get(version_key)
+    if version is None:
+        # Evicted or never read, or Redis is unreachable: version_get starts
+        # one, or says Redis is down.
+        version = version_get(version_key)
+        if version is None:
+            # Serve from this process's memory or the database, without
+            # waiting on Redis again.
+            return _outage_cached(key, compute)
+    entry = fetched.get(key)
+    if _is_current(entry, version):
+        return entry[2]
+    return _compute_once(
+        key=key,
+        version=version,
+        compute=compute,
+        timeout=timeout,
+        stale=entry if _is_entry(entry) else None,
+    )
+
+
+# Single flight: when a board goes stale, every request that reads it misses at
+# once (a kiosk in each shop, the store page, the API); 50 of them computing the
+# same board is 50 times the SQL for one answer. The first takes a lock and
+# computes; the others poll for its output, then fall back to the previous
+# version's output, then compute themselves. The lock expires by itself, so a
+# process that died while computing holds nobody up for more than
+# ``COMPUTE_LOCK_SECONDS``; waiting stops after ``SINGLE_FLIGHT_WAIT_SECONDS``,
+# so a slow compute holds nobody up for longer than that.
+COMPUTE_LOCK_SECONDS = 5
+SINGLE_FLIGHT_WAIT_SECONDS = 1.5
+_FIRST_POLL_SECONDS = 0.005
+_LONGEST_POLL_SECONDS = 0.05
+
+# Stored as (marker, version, output): the version it was computed under rides
+# with the output, so the output of the version before stays readable as the
+# stale fallback, and a hit is one read. The marker keeps an output that is
+# itself a tuple from passing for an entry.
+_ENTRY_MARKER = "vc1"
+
+
+Entry = tuple[str, int, Any]
+
+
+def _is_entry(entry: object) -> TypeGuard[Entry]:
+    return isinstance(entry, tuple) and len(entry) == 3 and entry[0] == _ENTRY_MARKER
+
+
+def _is_current(entry: object, version: int) -> TypeGuard[Entry]:
+    # Later than ours is current too: a bump came after we read the version,
+    # and versions only grow (an evicted one restarts above the old ones).
+    return _is_entry(entry) and entry[1] >= version
+
+
+def _compute_once(
+    *,
+    key: str,
+    version: int,
+    compute: Callable[[], Output],
+    timeout: int,
+    stale: Entry | None,
+) -> Output:
+    """``compute()`` in one request per key and version; the others wait for its output."""
+    # Per version: a request still computing the version before must not hold
+    # up the one after a new record.
+    lock_key = f"{key}:computing:{version}"
+    deadline = time.monotonic() + SINGLE_FLIGHT_WAIT_SECONDS
+    while True:
         try:
-            cache.set(key, output, timeout)
+            # True: ours. False: another request computes. None: Redis is
+            # unreachable (django-redis ignored the error), so compute: fail open.
+            taken = cache.add(lock_key, 1, timeout=COMPUTE_LOCK_SECONDS)
         except Exception:
-            logger.warning("Could not cache output %s", key, exc_info=True)
+            logger.warning("Could not take the compute lock %s", lock_key, exc_info=True)
+            taken = None
+        if taken is not False:
+            try:
+                return _compute_and_store(
+                    key=key, version=version, compute=compute, timeout=timeout
+                )
+            finally:
+                if taken:
+                    # Plain delete: had the compute outlived the lock and another
+                    # request taken it, this lets one more request compute, no worse.
+                    _forget(lock_key)
+        entry = _wait_for_output(key=key, lock_key=lock_key, version=version, deadline=deadline)
+        if entry is not None:
+            return entry[2]
+        if time.monotonic() >= deadline:
+            break
+        # The lock went without a current output (the computing request
+        # failed, or Redis lost the lock): take it over.
+    if stale is not None:
+        return stale[2]
+    return _compute_and_store(key=key, version=version, compute=compute, timeout=timeout)
+
+
+def _wait_for_output(*, key: str, lock_key: str, version: int, deadline: float) -> Entry | None:
+    """The current entry once another request stored it; None when that request let go
+    of the lock without one, or when time is up."""
+    pause = _FIRST_POLL_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+        pause = min(pause * 1.5, _LONGEST_POLL_SECONDS)
+        try:
+            polled = cache.get_many([key, lock_key])
+        except Exception:
+            polled = {}
+        entry = polled.get(key)
+        if _is_current(entry, version):
+            return entry
+        if lock_key not in polled:
+            # Released, expired, or Redis went away ({}): stop waiting on it.
+            return None
+    return None
+
+
+def _compute_and_store(
+    *, key: str, version: int, compute: Callable[[], Output], timeout: int
+) -> Output:
+    output = compute()
+    if pending_bumps:
+        timeout = min(timeout, STALE_BOUND_SECONDS)
+    try:
+        cache.set(key, (_ENTRY_MARKER, version, output), timeout)
+    except Exception:
+        logger.warning("Could not cache output %s", key, exc_info=True)
     return output
+
+
+def _forget(key: str) -> None:
+    try:
+        cache.delete(key)
+    except Exception:
+        logger.warning("Could not delete %s", key, exc_info=True)
 
 
 def _outage_cached(key: str, compute: Callable[[], Output]) -> Output:

@@ -113,7 +113,16 @@ def golfer_home(golfer: User, *, now: datetime | None = None) -> GolferHome:
     )
 
 
-def cached_running_events(retailer: Retailer, *, now: datetime | None = None) -> list[Event]:
+@dataclass(frozen=True)
+class RunningEvents:
+    """The store's events on now, and when that list next changes by the clock alone."""
+
+    events: list[Event]
+    # The next start or end among the events cached with them; None: none within the hour.
+    changes_at: datetime | None
+
+
+def store_running_events(retailer: Retailer, *, now: datetime | None = None) -> RunningEvents:
     """The store's running events for its public page, ending soonest first.
 
     The cache holds the events not yet over that start within the hour, and
@@ -133,4 +142,8 @@ def cached_running_events(retailer: Retailer, *, now: datetime | None = None) ->
         ),
         timeout=RUNNING_EVENTS_CACHE_SECONDS,
     )
-    return [event for event in events if event.starts_at <= now < event.ends_at]
+    moments = [moment for event in events for moment in (event.starts_at, event.ends_at)]
+    return RunningEvents(
+        events=[event for event in events if event.starts_at <= now < event.ends_at],
+        changes_at=min((moment for moment in moments if moment > now), default=None),
+    )

@@ -5,11 +5,20 @@ viewer; the viewer's own row ("me") is looked up per viewer (and cached for
 that viewer alone), outside the shared fragment. Every board is a
 ``BoardSpec`` (leaderboards/boards.py); a request computes its window once
 and hands it to both the cache key and the query.
+
+A visitor who is not logged in gets the whole page from the response cache
+(golfshots/response_cache.py) in one Redis round trip, with an ETag and a 304
+when nothing changed: every view here asks it first, names the board
+version its page depends on before rendering, and says until when the page
+holds without a bump (the store's midnight, an event's start or end, at most
+``PAGE_CACHE_SECONDS``). Logged-in golfers get the page rendered around the
+cached fragments, as before.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, time, timedelta, tzinfo
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,6 +32,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from accounts.models import Units
+from golfshots.cache_scopes import boards_version_key
+from golfshots.response_cache import PublicPage
 from leaderboards.boards import CLUB_LABELS, PERIOD_LABELS, BoardSpec, BoardWindow
 from leaderboards.cache import (
     cached_board_me,
@@ -31,8 +42,8 @@ from leaderboards.cache import (
     store_by_slug,
     stores_for_boards,
 )
-from leaderboards.events.selectors import active_event_slides
-from leaderboards.home import cached_running_events
+from leaderboards.events.selectors import active_event_slides, next_event_start
+from leaderboards.home import store_running_events
 from leaderboards.selectors import DEFAULT_LIMIT, BoardRow, leaderboard
 from retailers.models import Retailer
 from retailers.tenancy import retailer_for_staff
@@ -45,6 +56,10 @@ DEFAULT_PERIOD = "week"
 STORE_PAGE_LIMIT = 10
 KIOSK_LIMIT = 10
 KIOSK_SLIDE_SECONDS = 15
+# How long a visitor's whole page is served from the response cache at most
+# (golfshots/response_cache.py): what no version bump covers (the store list,
+# a store's units, a new event) is cached for as long elsewhere.
+PAGE_CACHE_SECONDS = 60
 
 # A store's current boards: its page shows them all, its kiosk rotates through them.
 STORE_BOARDS: tuple[tuple[str, str | None, str], ...] = (
@@ -204,29 +219,62 @@ def _board_query(spec: BoardSpec) -> str:
     return urlencode({key: value for key, value in params.items() if value})
 
 
-@require_GET
-def board(request: HttpRequest) -> HttpResponse:
+FILTER_NAMES = ("store", "club", "metric", "period")
+
+
+def _board_page(request: HttpRequest, view: str) -> PublicPage:
+    """The board's entry in the response cache: keyed by the filters, the only parameters read."""
+    filters = [(name, request.GET[name]) for name in FILTER_NAMES if name in request.GET]
+    return PublicPage(request, key=f"{view}:{urlencode(filters)}")
+
+
+def _valid_until(now: datetime, zone: tzinfo, changes: Iterable[datetime | None] = ()) -> datetime:
+    """Until when a visitor's page may be served whole: the page cache's limit, the
+    zone's next midnight (every board period rolls over at one), or the first change."""
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    moments = [
+        now + timedelta(seconds=PAGE_CACHE_SECONDS),
+        datetime.combine(tomorrow, time.min, tzinfo=zone),
+        *(moment for moment in changes if moment is not None),
+    ]
+    return min(moments)
+
+
+def _board_response(request: HttpRequest, *, view: str, template: str) -> HttpResponse:
+    page = _board_page(request, view)
+    if (cached := page.cached_response()) is not None:
+        return cached
     form = BoardFilterForm(request.GET, stores=stores_for_boards())
-    return render(
-        request,
-        "leaderboards/board.html",
-        {
+    spec = form.spec()
+    now = timezone.now()
+    page.depends_on([boards_version_key(spec.retailer.pk if spec.retailer else None)])
+    context = _board_region(request, spec)
+    if view == "board":
+        context = {
             "form": form,
             "partial_url": reverse("leaderboards:board_partial"),
-            **_board_region(request, form.spec()),
-        },
-    )
+            **context,
+        }
+    response = render(request, template, context)
+    if view == "board-partial":
+        # The address bar shows the full page's URL, so a reload or a shared link works.
+        response["HX-Push-Url"] = f"{reverse('leaderboards:board')}?{_board_query(spec)}"
+    if form.errors:
+        return response  # a nonsense filter: not worth a cache entry
+    return page.store(response, valid_until=_valid_until(now, spec.zone))
+
+
+@require_GET
+def board(request: HttpRequest) -> HttpResponse:
+    return _board_response(request, view="board", template="leaderboards/board.html")
 
 
 @require_GET
 def board_partial(request: HttpRequest) -> HttpResponse:
     """The board region alone, for the filters' htmx requests."""
-    form = BoardFilterForm(request.GET, stores=stores_for_boards())
-    spec = form.spec()
-    response = render(request, "leaderboards/_board_region.html", _board_region(request, spec))
-    # The address bar shows the full page's URL, so a reload or a shared link works.
-    response["HX-Push-Url"] = f"{reverse('leaderboards:board')}?{_board_query(spec)}"
-    return response
+    return _board_response(
+        request, view="board-partial", template="leaderboards/_board_region.html"
+    )
 
 
 def _render_store_boards(retailer: Retailer, *, metric_units: bool, now: datetime) -> str:
@@ -252,10 +300,14 @@ def _render_store_boards(retailer: Retailer, *, metric_units: bool, now: datetim
 @require_GET
 def store(request: HttpRequest, slug: str) -> HttpResponse:
     """A store's current boards, cached together: they all roll over with the store's date."""
+    page = PublicPage(request, key=f"store:{slug}")
+    if (cached := page.cached_response()) is not None:
+        return cached
     retailer = store_by_slug(slug)
     if retailer is None:
         raise Http404("No such store.")
     now = timezone.now()
+    page.depends_on([boards_version_key(retailer.pk)])
     metric_units = shows_metric_units(viewer=request.user, store=retailer)
     local_date = now.astimezone(retailer.zone).date()
     boards_html = cached_output(
@@ -264,15 +316,17 @@ def store(request: HttpRequest, slug: str) -> HttpResponse:
         parts=[local_date.isoformat(), Units.METRIC if metric_units else Units.IMPERIAL],
         compute=lambda: _render_store_boards(retailer, metric_units=metric_units, now=now),
     )
-    return render(
+    running = store_running_events(retailer, now=now)
+    response = render(
         request,
         "leaderboards/store.html",
         {
             "retailer": retailer,
             "boards_html": mark_safe(boards_html),
-            "running_events": cached_running_events(retailer),
+            "running_events": running.events,
         },
     )
+    return page.store(response, valid_until=_valid_until(now, retailer.zone, [running.changes_at]))
 
 
 # --- Kiosk -----------------------------------------------------------------------
@@ -286,9 +340,9 @@ def _kiosk_store(request: HttpRequest, slug: str) -> Retailer:
     return retailer_for_staff(request.user, slug)
 
 
-def _kiosk_slide(retailer: Retailer, index: int) -> dict[str, Any]:
+def _kiosk_slide(retailer: Retailer, index: int, *, now: datetime) -> dict[str, Any]:
     boards = _store_boards(retailer)
-    events = active_event_slides(retailer)
+    events = active_event_slides(retailer, now=now)
     count = len(boards) + len(events)
     index %= count
     if index < len(boards):
@@ -297,7 +351,7 @@ def _kiosk_slide(retailer: Retailer, index: int) -> dict[str, Any]:
             "leaderboards/_kiosk_board.html",
             "kiosk",
             spec,
-            spec.window(timezone.now()),
+            spec.window(now),
             limit=KIOSK_LIMIT,
             metric_units=shows_metric_units(store=retailer),
         )
@@ -312,6 +366,7 @@ def _kiosk_slide(retailer: Retailer, index: int) -> dict[str, Any]:
         "slide_count": count,
         "next_slide": (index + 1) % count,
         "slide_seconds": KIOSK_SLIDE_SECONDS,
+        "event_ends": [slide.event.ends_at for slide in events],
     }
 
 
@@ -320,16 +375,35 @@ def _slide_index(request: HttpRequest) -> int:
     return int(value) if value.isdigit() and len(value) < 6 else 0
 
 
+def _kiosk_response(request: HttpRequest, slug: str, *, view: str, template: str) -> HttpResponse:
+    requested = _slide_index(request)
+    # Only a public kiosk reaches a visitor who is not logged in, so only a
+    # public kiosk is stored for them; its staff, logged in, render it.
+    page = PublicPage(request, key=f"{view}:{slug}:{requested}")
+    if (cached := page.cached_response()) is not None:
+        return cached
+    retailer = _kiosk_store(request, slug)
+    now = timezone.now()
+    page.depends_on([boards_version_key(retailer.pk)])
+    context = _kiosk_slide(retailer, requested, now=now)
+    response = render(request, template, context)
+    if context["slide"] != requested or not page.eligible:
+        # A number past the last slide wraps round; htmx asks only for the
+        # numbers the slides name, so those alone are stored.
+        return response
+    # The slides change when an event starts or ends.
+    changes = [*context["event_ends"], next_event_start(retailer, now=now)]
+    return page.store(response, valid_until=_valid_until(now, retailer.zone, changes))
+
+
 @require_GET
 def kiosk(request: HttpRequest, slug: str) -> HttpResponse:
     """A full-screen board for a shop TV; htmx swaps in the next slide every few seconds."""
-    retailer = _kiosk_store(request, slug)
-    return render(request, "leaderboards/kiosk.html", _kiosk_slide(retailer, _slide_index(request)))
+    return _kiosk_response(request, slug, view="kiosk", template="leaderboards/kiosk.html")
 
 
 @require_GET
 def kiosk_slide(request: HttpRequest, slug: str) -> HttpResponse:
-    retailer = _kiosk_store(request, slug)
-    return render(
-        request, "leaderboards/_kiosk_slide.html", _kiosk_slide(retailer, _slide_index(request))
+    return _kiosk_response(
+        request, slug, view="kiosk-slide", template="leaderboards/_kiosk_slide.html"
     )

@@ -34,6 +34,12 @@ without a link to the store renaming themselves, and a board name changed
 without leaderboard consent (entering an event is consent to its board).
 ``EVENT_BOARD_CACHE_SECONDS`` is short so that such a name is at most a
 minute old.
+
+A visitor who is not logged in gets the whole kiosk page from the response
+cache (golfshots/response_cache.py), kept until the store's version moves,
+the next event starts (``next_event_start``) or a running one ends, and at
+most ``leaderboards.views.PAGE_CACHE_SECONDS``: creating an event bumps
+nothing, so a new event that is already running shows there within that.
 """
 
 from __future__ import annotations
@@ -134,6 +140,19 @@ def active_events_for(retailer: Retailer, *, now: datetime | None = None) -> lis
     """The store's events on now, ending soonest first (as in ``events_by_state``). One query."""
     events = in_state(events_for_store(retailer), EventState.ACTIVE, now=now or timezone.now())
     return list(events.order_by("ends_at", "id"))
+
+
+def next_event_start(retailer: Retailer, *, now: datetime) -> datetime | None:
+    """When the store's next event starts, if one is planned: a kiosk's slides change then.
+
+    One query; the kiosk's cached pages are kept no longer than this.
+    """
+    return (
+        Event.objects.filter(retailer=retailer, starts_at__gt=now)
+        .order_by("starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
 
 
 def _qualifying_shots(event: Event, *, division: str | None) -> QuerySet[Shot]:

@@ -61,6 +61,9 @@ def event_create(
     )
     event.full_clean()
     event.save()
+    # The store's page and kiosk list its running events: a new one that has
+    # already started shows on the next request, not when their cache expires.
+    board_versions_bump_on_commit(retailer_ids=[retailer.pk], all_stores=False)
     return event
 
 

@@ -190,9 +190,23 @@ def test_the_board_follows_the_stores_units(client, store, event):
 def test_a_cached_event_slide_costs_only_the_running_events_query(
     client, store, event, public_kiosk, django_assert_num_queries
 ):
+    from leaderboards.events.selectors import active_event_slides
+
     hit(entrant(event, "Ann"), store, 240)
-    kiosk_slide(client, store)
+    active_event_slides(store)
 
     # The events start and end with no write, so they are read every time; their boards are not.
     with django_assert_num_queries(1):
+        (slide,) = active_event_slides(store)
+    assert [row.golfer_name for row in slide.rows] == ["Ann"]
+
+
+def test_a_visitors_cached_event_slide_costs_no_query(
+    client, store, event, public_kiosk, django_assert_num_queries
+):
+    hit(entrant(event, "Ann"), store, 240)
+    kiosk_slide(client, store)
+
+    # The whole slide is cached until the event ends (golfshots/response_cache.py).
+    with django_assert_num_queries(0):
         assert "Ann" in kiosk_slide(client, store)

@@ -552,6 +552,11 @@ if SHOT_ANALYSER == "auto":
     SHOT_ANALYSER = "openai" if OPENAI_API_KEY else "ocr"
 if SHOT_ANALYSER == "openai" and not OPENAI_API_KEY:
     raise ImproperlyConfigured("SHOT_ANALYSER=openai needs OPENAI_API_KEY.")
+# Threads the local OCR analyser's model uses per process. One: a worker child
+# then takes one core (WORKER_CONCURRENCY children, that many cores), and in the
+# embedded default the web keeps the other; more only spin on shared cores
+# (docs/performance.md, "Photo analysis time, 2026-12-03").
+OCR_THREADS = env.integer("OCR_THREADS", 1, minimum=1)
 
 # Shot photo uploads (shots/images.py): bigger files or pixel counts are
 # refused before decoding, so one upload cannot exhaust a web worker's memory.

@@ -1,10 +1,16 @@
 """The Procfile's ``worker`` process: ``python -m golfshots.worker``.
 
 A Celery worker configured from the environment (WORKER_QUEUES,
-WORKER_CONCURRENCY, WORKER_MAX_MEMORY_KB) that, with WORKER_METRICS_PORT set,
-also answers Prometheus scrapes: its pool children write their metrics to
-PROMETHEUS_MULTIPROC_DIR and the main process serves the sum, guarded like
-the web's /metrics (METRICS_TOKEN, METRICS_ALLOWED_IPS).
+WORKER_CONCURRENCY, WORKER_MAX_MEMORY_KB, WORKER_NICE) that, with
+WORKER_METRICS_PORT set, also answers Prometheus scrapes: its pool children
+write their metrics to PROMETHEUS_MULTIPROC_DIR and the main process serves
+the sum, guarded like the web's /metrics (METRICS_TOKEN, METRICS_ALLOWED_IPS).
+
+The worker yields the CPU to the web: it runs at a lower priority
+(WORKER_NICE, 10 by default) and, on a machine of two cores or fewer, reads
+one photo at a time, so a burst of uploads leaves the web a core
+(docs/operations.md, "Sharing a machine with the web"; the figures are in
+docs/performance.md, "Mixed traffic").
 """
 
 from __future__ import annotations
@@ -16,6 +22,17 @@ import threading
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from django.core.exceptions import ImproperlyConfigured
+
+from golfshots.env import Env
+
+# With web workers on the same cores, a photo waits a little longer and the
+# pages do not: at niceness 10 the kernel gives a busy web worker about ten
+# times the worker's share of a contended core, and the worker still gets
+# every idle cycle. 0 turns it off; 19 is the lowest priority Linux has.
+DEFAULT_NICE = 10
+LOWEST_PRIORITY_NICE = 19
 
 
 def prepare_metrics_dir() -> str:
@@ -68,6 +85,43 @@ def serve_metrics(*, port: int) -> None:
     threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
 
 
+def default_concurrency(cores: int) -> int:
+    """Pool children when WORKER_CONCURRENCY is not set: one on two cores or fewer.
+
+    Each child reading a photo keeps a core busy (more with OCR_THREADS above
+    1); two of them on two cores would leave the web none during a burst of
+    uploads, where one child leaves it a core and reads the backlog in turn.
+    """
+    return 1 if cores <= 2 else cores // 2
+
+
+def usable_cores() -> int:
+    # The cores this process may run on (a container's cpuset), not the host's count.
+    return len(os.sched_getaffinity(0))
+
+
+def worker_nice(env: Env) -> int:
+    niceness = env.integer("WORKER_NICE", DEFAULT_NICE, minimum=0)
+    if niceness > LOWEST_PRIORITY_NICE:
+        raise ImproperlyConfigured(
+            f"WORKER_NICE={niceness} must be at most {LOWEST_PRIORITY_NICE}."
+        )
+    return niceness
+
+
+def lower_priority(*, niceness: int) -> int:
+    """Run at ``niceness`` at least (never raising the priority); the niceness now.
+
+    Linux keeps a niceness per thread, and a thread or process starts with
+    its creator's: called on the main thread before the pool forks, it holds
+    for every child and for the threads they start (onnxruntime's).
+    """
+    current = os.nice(0)
+    if niceness <= current:
+        return current
+    return os.nice(niceness - current)
+
+
 def _observe_child(**_kwargs: object) -> None:
     from golfshots import monitoring
 
@@ -84,14 +138,16 @@ def _forget_child(**_kwargs: object) -> None:
 def main() -> None:
     prepare_metrics_dir()
 
+    env = Env()
+    # Before the worker starts its pool or any thread, so they all inherit it.
+    lower_priority(niceness=worker_nice(env))
+
     from celery import signals
 
     from golfshots.celery import app
-    from golfshots.env import Env
 
-    env = Env()
     queues = env.string("WORKER_QUEUES", "analysis,default")
-    concurrency = env.integer("WORKER_CONCURRENCY", 2, minimum=1)
+    concurrency = env.integer("WORKER_CONCURRENCY", default_concurrency(usable_cores()), minimum=1)
     max_memory_kb = env.integer("WORKER_MAX_MEMORY_KB", 400_000, minimum=50_000)
     metrics_port = env.integer("WORKER_METRICS_PORT", 0, minimum=0)
 

@@ -35,6 +35,14 @@ DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/1"
 BENCH_SECRET_KEY = "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 WORKERS = 2
 
+# The two bare views pages are compared with, (name, path). /healthz is
+# answered by PlatformEndpointsMiddleware before the rest of the stack; /ping
+# goes through every middleware and does nothing else, so a page's "% of bare"
+# is taken against /ping: what the page costs beyond any request's overhead.
+HEALTHZ_BARE_VIEW = ("/healthz (skips middleware)", "/healthz")
+FULL_STACK_BARE_VIEW = ("/ping (full stack)", "/ping")
+BARE_VIEWS = (HEALTHZ_BARE_VIEW, FULL_STACK_BARE_VIEW)
+
 # wrk: headers a production request carries behind the router, a random client
 # address per request, and the results as JSON on the last line.
 WRK_SCRIPT = r"""
@@ -132,6 +140,11 @@ def prepare_server_bench(*, database_url: str, redis_url: str) -> tuple[Path, di
     # Checked up front, so a missing wrk does not surface after minutes of set-up.
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed. On Debian: apt-get install -y wrk")
+    return prepare_in_process_bench(database_url=database_url, redis_url=redis_url)
+
+
+def prepare_in_process_bench(*, database_url: str, redis_url: str) -> tuple[Path, dict[str, str]]:
+    """``prepare_server_bench`` without gunicorn: for benches that use ``django.test.Client``."""
     refuse_default_database(database_url)
     var_dir = Path(tempfile.mkdtemp(prefix="golfshots-bench-"))
     environment = server_environment(

@@ -16,9 +16,11 @@ What it measures, in one run so that the shared machine's noise hits all of it:
 2. Served by gunicorn (the repository's gunicorn.conf.py: 2 sync workers; the
    pool on, DEBUG off, workers not recycled) under wrk at ``--connections``
    and at each of ``--also-connections``: the store page ``/s/<slug>/``, the
-   board API and the ``/leaderboards/`` page, all cached, and the bare
-   ``/healthz`` view, which opens and closes every round so its spread shows
-   the noise. Requests carry ``X-Forwarded-Proto: https``, as behind the
+   board API and the ``/leaderboards/`` page, all cached, and the two bare
+   views of ``harness.BARE_VIEWS``: ``/healthz``, which skips the middleware,
+   and ``/ping``, which goes through all of it. "% of bare" is against
+   ``/ping``, which opens and closes every round so its spread shows the
+   noise. Requests carry ``X-Forwarded-Proto: https``, as behind the
    platform's router, and a random ``X-Forwarded-For``, so the API's
    per-client throttle sees many clients, not one.
 3. Uncached: the store page and the API with the store's board version
@@ -180,6 +182,7 @@ def measure_uncached(store, *, runs: int) -> list[LatencyResult]:
 
     client = Client(HTTP_HOST="127.0.0.1")
     targets = [
+        *harness.BARE_VIEWS,  # the references: what any request costs in-process
         ("store page /s/<slug>/, uncached (3 boards)", f"/s/{store.slug}/"),
         ("board API, uncached", f"/api/v1/leaderboards/?retailer={store.slug}"),
         ("store page /s/<slug>/, cached (in-process)", f"/s/{store.slug}/"),
@@ -244,8 +247,10 @@ def main() -> None:
 
     script = var_dir / "bench.lua"
     script.write_text(harness.WRK_SCRIPT)
+    bare_name, bare_path = harness.FULL_STACK_BARE_VIEW
     targets = [
-        ("bare view /healthz", "/healthz"),
+        harness.FULL_STACK_BARE_VIEW,
+        harness.HEALTHZ_BARE_VIEW,
         ("store page /s/<slug>/, cached", f"/s/{store.slug}/"),
         ("board API, cached", f"/api/v1/leaderboards/?retailer={store.slug}"),
         ("board page /leaderboards/?store=<slug>, cached", f"/leaderboards/?store={store.slug}"),
@@ -262,7 +267,7 @@ def main() -> None:
                 harness.fetch(server.base_url, path)
         for level in levels:
             for _ in range(args.rounds):
-                # The bare view opens and closes each round: its spread is the noise.
+                # The full-stack bare view opens and closes each round: its spread is the noise.
                 for name, path in [*targets, targets[0]]:
                     runs[level][path].append(
                         harness.run_wrk(
@@ -288,10 +293,10 @@ def main() -> None:
         level_results = [harness.median_result(runs[level][path]) for _, path in targets]
         results_by_level[level] = level_results
         bare = level_results[0].requests_per_second
-        bare_spread = [result.requests_per_second for result in runs[level]["/healthz"]]
+        bare_spread = [result.requests_per_second for result in runs[level][bare_path]]
         print(
-            f"  {level} connections (bare view {min(bare_spread):.0f}–{max(bare_spread):.0f} "
-            "req/s across its runs):"
+            f"  {level} connections ({bare_name} {min(bare_spread):.0f}–{max(bare_spread):.0f} "
+            "req/s across its runs; % of bare is against it):"
         )
         for result in level_results:
             print(
@@ -318,9 +323,7 @@ def main() -> None:
 
     print("\nTargets:")
     week_sql = sql_results[0][1]
-    for result in load_results:
-        if result is load_results[0]:
-            continue
+    for result in load_results[len(harness.BARE_VIEWS) :]:
         share = result.requests_per_second / bare
         print(
             f"  {result.name} at {args.connections} connections: {share:.0%} of bare (≥ 25 %): "

@@ -9,15 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.db import models
+from django.db import connections, models, transaction
 from django.db.models import (
-    Avg,
+    Aggregate,
     BooleanField,
     Case,
     Count,
-    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -26,12 +26,13 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
     TextField,
     Value,
     When,
     Window,
 )
-from django.db.models.functions import Cast, RowNumber
+from django.db.models.functions import Cast, Coalesce, NullIf, RowNumber
 from django.db.models.lookups import GreaterThan
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -106,9 +107,23 @@ class CustomerActivity(TypedDict):
 def customers_search(
     retailer: Retailer, query: str = ""
 ) -> QuerySet[WithAnnotations[CustomerLink, CustomerActivity]]:
+    """The store's customers, newest first, each with their shots here (any status).
+
+    The activity is two correlated subqueries, not a join grouped over every
+    customer: PostgreSQL runs them only for the rows a page keeps (after the
+    ORDER BY and LIMIT), and a count leaves them out, so a page costs the same
+    at 50 customers as at 5,000.
+    """
+    shots_here = (
+        Shot.objects.filter(retailer=retailer, golfer=OuterRef("golfer"))
+        .order_by()
+        .values("golfer")
+    )
     links = customer_links(retailer).annotate(
-        shots_here=Count("golfer__shots", filter=Q(golfer__shots__retailer=retailer)),
-        last_shot_here=Max("golfer__shots__hit_at", filter=Q(golfer__shots__retailer=retailer)),
+        shots_here=Coalesce(
+            Subquery(shots_here.annotate(count=Count("pk")).values("count")), Value(0)
+        ),
+        last_shot_here=Subquery(shots_here.annotate(last=Max("hit_at")).values("last")),
     )
     query = query.strip()
     if query:
@@ -189,24 +204,62 @@ class QueueItem:
     reasons: list[ShotReason]
 
 
+@dataclass(frozen=True)
+class OutlierVerdict:
+    """A shot far above its golfer's usual (``outlier_verdicts``): the usual of each such metric."""
+
+    usual: dict[str, float]
+
+
 @dataclass
 class VerificationQueue:
     """The store's shots that need a staff decision, and the boards they were checked against.
 
     ``shots`` is a lazy, ordered queryset (paginate it); ``items`` explains a page of it.
+    The outlier reason needs the golfers' history at the store, read in one
+    query (``outlier_verdicts``) the first time ``shots`` or ``conditions`` is used.
     """
 
     retailer: Retailer
     boards: list[QueueBoard]
-    shots: QuerySet[Shot]
-    # Every shot staff could still verify, and each reason as a condition on them.
+    # Every shot staff could still verify.
     candidates: QuerySet[Shot]
-    conditions: dict[str, Q]
+    # The reasons a shot's own row settles (all but the outlier), each as a condition.
+    row_conditions: dict[str, Q]
 
     @property
     def events(self) -> list[Event]:
         """The running events whose boards the queue guards, ending soonest first."""
         return [board.event for board in self.boards if board.event is not None]
+
+    @cached_property
+    def outliers(self) -> dict[int, OutlierVerdict]:
+        """Every shot at the store that is unusual for its golfer, by id."""
+        return outlier_verdicts(self.retailer)
+
+    @cached_property
+    def conditions(self) -> dict[str, Q]:
+        """Each reason as a condition on the candidates, in ``QueueReason`` order."""
+        conditions = {**self.row_conditions, QueueReason.OUTLIER: Q(pk__in=sorted(self.outliers))}
+        return {code: conditions[code] for code in QueueReason}
+
+    @cached_property
+    def shots(self) -> QuerySet[Shot]:
+        """The candidates with at least one reason, riskiest first, then newest first."""
+        conditions = self.conditions
+        needs_decision = Q(*conditions.values(), _connector=Q.OR)
+        risk = sum(
+            (
+                Case(When(conditions[code], then=Value(weight)), default=Value(0))
+                for code, weight in RISK_WEIGHTS.items()
+            ),
+            start=Value(0),
+        )
+        return (
+            self.candidates.filter(needs_decision)
+            .alias(risk=risk)
+            .order_by("-risk", "-hit_at", "-id")
+        )
 
     def narrowed(self, *, reason: str = "", event: Event | None = None) -> QuerySet[Shot]:
         """The queue's shots with this reason (a ``QueueReason``) that could count in ``event``."""
@@ -218,26 +271,33 @@ class VerificationQueue:
             shots = shots.filter(board.qualifies) if board is not None else shots.none()
         return shots
 
+    def narrowed_ids(self, *, reason: str = "", event: Event | None = None) -> list[int]:
+        """The ids of ``narrowed``, in queue order: one query serves a page and the page count."""
+        return _without_jit(self.narrowed(reason=reason, event=event).values_list("pk", flat=True))
+
     def items(self, shots: Iterable[Shot]) -> list[QueueItem]:
-        """Each shot of ``shots`` (a page of ``self.shots``) with its reasons. Two queries.
+        """Each shot of ``shots`` (a page of ``self.shots``) with its reasons. A few queries.
 
         The reasons are worked out again for these rows alone, which is cheap
-        for a page and keeps the queue's own query to the tests it needs.
+        for a page; the outliers come from the queue's own verdicts when it
+        has read them, else from these golfers' history only.
         """
+        shots = list(shots)
         ids = [shot.pk for shot in shots]
         if not ids:
             return []
+        if "outliers" in self.__dict__:  # the listing's verdicts, already read
+            outliers = self.outliers
+        else:
+            outliers = outlier_verdicts(
+                self.retailer, golfer_ids={shot.golfer_id for shot in shots}
+            )
         explained = self.candidates.filter(pk__in=ids).annotate(
             **{
                 f"reason_{code}": ExpressionWrapper(condition, BooleanField())
-                for code, condition in self.conditions.items()
+                for code, condition in self.row_conditions.items()
             },
             **{board.key: ExpressionWrapper(board.enters, BooleanField()) for board in self.boards},
-            **{
-                f"{name}_outlier": ExpressionWrapper(_outlier(self.retailer, name), BooleanField())
-                for name in OUTLIER_METRICS
-            },
-            **{f"{name}_usual": _usual(self.retailer, name) for name in OUTLIER_METRICS},
         )
         by_id = {shot.pk: shot for shot in explained}
         shots = [by_id[pk] for pk in ids if pk in by_id]
@@ -253,9 +313,12 @@ class VerificationQueue:
                 .values_list("shot_id", "values")
             ):
                 readings.setdefault(shot_id, values)  # the latest reading of each shot
-        return [QueueItem(shot, self._reasons(shot, readings.get(shot.pk, {}))) for shot in shots]
+        return [
+            QueueItem(shot, self._reasons(shot, readings.get(shot.pk, {}), outliers.get(shot.pk)))
+            for shot in shots
+        ]
 
-    def _reasons(self, shot: Shot, read: dict) -> list[ShotReason]:
+    def _reasons(self, shot: Shot, read: dict, outlier: OutlierVerdict | None) -> list[ShotReason]:
         reasons = []
         if _annotated(shot, "reason_typed"):
             reasons.append(ShotReason(QueueReason.TYPED, QueueReason.TYPED.label))
@@ -270,11 +333,11 @@ class VerificationQueue:
                 ReasonValue(name, getattr(shot, name), read.get(name)) for name in edited
             )
             reasons.append(ShotReason(QueueReason.EDITED, QueueReason.EDITED.label, values=values))
-        if _annotated(shot, "reason_outlier"):
+        if outlier is not None:
             values = tuple(
-                ReasonValue(name, getattr(shot, name), getattr(shot, f"{name}_usual"))
+                ReasonValue(name, getattr(shot, name), outlier.usual[name])
                 for name in OUTLIER_METRICS
-                if _annotated(shot, f"{name}_outlier")
+                if name in outlier.usual
             )
             reasons.append(
                 ShotReason(QueueReason.OUTLIER, QueueReason.OUTLIER.label, values=values)
@@ -323,32 +386,25 @@ def verification_queue(retailer: Retailer, *, now: datetime | None = None) -> Ve
        analyser read (the ``edited`` flag, ``shots.trust``); the read value
        is shown beside the edited one.
     4. **outlier**: a carry or ball speed far above the golfer's usual with
-       that club at this store: above the mean of their earlier counted
-       shots by more than 3 standard deviations *and* by more than 15 % (at
-       least 5 earlier shots). Either bar alone flags too much: 3 SD of a
-       steady golfer is a few yards, and 15 % of a wild one is inside their
-       spread. Only this store's shots: the console never reads a golfer's
-       home practice or another store.
+       that club at this store (``outlier_verdicts``).
     5. **warned**: the analyser flagged a value (``warned``/``rejected``) or
        the shot waits for the golfer's review. Such a shot counts nowhere
        until someone confirms it, so it is the least urgent.
 
     Within one set of reasons, newest first. The boards cost one query each
-    (events two, from the boards' cache when warm) and the queue itself is
-    one query with correlated subqueries, whatever its length;
-    ``VerificationQueue.narrowed`` filters it by reason and event.
+    (events two, from the boards' cache when warm); the queue itself is one
+    query for the outliers over the store's history and one for the shots,
+    whatever its length. ``VerificationQueue.narrowed`` filters it by reason
+    and event.
     """
     now = now or timezone.now()
     boards = _store_queue_boards(retailer, now) + _event_queue_boards(retailer, now)
     would_rank = Q(*[board.enters for board in boards], _connector=Q.OR)
-    conditions: dict[str, Q] = {
+    row_conditions: dict[str, Q] = {
         QueueReason.TYPED: would_rank & Q(trust=ShotTrust.TYPED, source__in=HAND_TYPED_SOURCES),
         QueueReason.WOULD_RANK: would_rank,
         # The flags as JSON text, searched for a quoted flag: portable to SQLite.
         QueueReason.EDITED: Q(source=ShotSource.PHOTO, flags_text__contains='"edited"'),
-        QueueReason.OUTLIER: Q(
-            *[_outlier(retailer, name) for name in OUTLIER_METRICS], _connector=Q.OR
-        ),
         QueueReason.WARNED: Q(status=ShotStatus.NEEDS_REVIEW)
         | Q(flags_text__contains='"warned"')
         | Q(flags_text__contains='"rejected"'),
@@ -358,86 +414,126 @@ def verification_queue(retailer: Retailer, *, now: datetime | None = None) -> Ve
         .filter(AWAITING_VERIFICATION)
         .alias(flags_text=Cast("metric_flags", TextField()))
     )
-    # Cheap tests first, the history subqueries last: most candidates are
-    # settled (in or out) before an outlier test runs. The risk is computed
-    # for the few rows that pass.
-    needs_decision = (
-        conditions[QueueReason.WARNED]
-        | conditions[QueueReason.EDITED]
-        | would_rank
-        | conditions[QueueReason.OUTLIER]
-    )
-    risk = sum(
-        (
-            Case(When(conditions[code], then=Value(weight)), default=Value(0))
-            for code, weight in RISK_WEIGHTS.items()
-        ),
-        start=Value(0),
-    )
-    shots = candidates.filter(needs_decision).alias(risk=risk).order_by("-risk", "-hit_at", "-id")
     return VerificationQueue(
         retailer=retailer,
         boards=boards,
-        shots=shots,
         candidates=candidates,
-        conditions=conditions,
+        row_conditions=row_conditions,
     )
 
 
-def _earlier_at_store(retailer: Retailer, metric: str) -> QuerySet[Shot, Any]:
-    """The golfer's earlier counted shots with the shot's club here, grouped, if 5 or more."""
-    return (
-        Shot.objects.filter(
-            COUNTED,
-            retailer=retailer,
-            golfer=OuterRef("golfer"),
-            club=OuterRef("club"),
-            hit_at__lt=OuterRef("hit_at"),
-            **{f"{metric}__isnull": False},
-        )
-        .order_by()
-        .values("golfer")
-        .annotate(earlier=Count("id"))
-        .filter(earlier__gte=OUTLIER_MIN_HISTORY)
-    )
+def outlier_verdicts(
+    retailer: Retailer, *, golfer_ids: Iterable[int] | None = None
+) -> dict[int, OutlierVerdict]:
+    """The store's shots far above their golfer's usual with that club here, by id.
 
+    Far above: a carry or ball speed above the mean of the golfer's earlier
+    counted shots with the club at this store by more than 3 standard
+    deviations *and* by more than 15 % (at least 5 earlier shots). Either bar
+    alone flags too much: 3 SD of a steady golfer is a few yards, and 15 % of
+    a wild one is inside their spread. Only this store's shots: the console
+    never reads a golfer's home practice or another store. Any shot of the
+    store is judged, candidate or not; the queue keeps the candidates.
 
-def _outlier(retailer: Retailer, metric: str) -> Q:
-    """Above the golfer's usual by more than 3 SD and by more than 15 %.
-
-    The spread is the sample variance written out (mean of squares minus the
-    squared mean, times n / (n - 1)) and compared squared, instead of
-    StdDev: on SQLite, the embedded default, Django's STDDEV is a Python
-    aggregate that raises on the one-shot groups the HAVING would drop.
+    One query, whatever the history's length: window functions keep running
+    counts, sums and sums of squares per golfer and club in time order, and
+    take off those of the shots hit at the same moment, so "earlier" is
+    strictly before. The history is read once instead of once per shot (a
+    correlated subquery per shot took seconds at a store with 150,000
+    shots). The spread is the sample variance written out (mean of squares
+    minus the squared mean, times n / (n - 1)) and compared squared, which
+    SQLite (the embedded default) computes too. ``golfer_ids`` limits the
+    history to those golfers: enough to explain a page of the queue.
     """
-    value = F(metric)
-    usual = _usual(retailer, metric)
-    earlier = Count("id") * Value(1.0)
-    variance = _earlier_at_store(retailer, metric).annotate(
-        variance=ExpressionWrapper(
-            (Avg(value * value) - Avg(metric) * Avg(metric)) * earlier / (earlier - Value(1.0)),
+    history = Shot.objects.filter(retailer=retailer).filter(
+        COUNTED | Q(status=ShotStatus.NEEDS_REVIEW)  # the counted, and the candidates besides
+    )
+    if golfer_ids is not None:
+        history = history.filter(golfer_id__in=sorted(golfer_ids))
+    running: dict[str, Any] = {}
+    verdicts: dict[str, Any] = {}
+    for metric in OUTLIER_METRICS:
+        # The history holds counted shots and shots waiting for review, so
+        # "not waiting" is COUNTED here, in one comparison instead of five.
+        counted = Case(
+            When(~Q(status=ShotStatus.NEEDS_REVIEW), then=F(metric)), output_field=FloatField()
+        )
+        running[f"{metric}_n"] = _before(Count, counted)
+        running[f"{metric}_sum"] = _before(Sum, counted)
+        running[f"{metric}_squares"] = _before(Sum, counted * counted)
+        n = ExpressionWrapper(F(f"{metric}_n") * Value(1.0), FloatField())
+        usual = ExpressionWrapper(F(f"{metric}_sum") / NullIf(n, Value(0.0)), FloatField())
+        variance = ExpressionWrapper(
+            (F(f"{metric}_squares") / NullIf(n, Value(0.0)) - usual * usual)
+            * n
+            / NullIf(n - Value(1.0), Value(0.0)),
             FloatField(),
         )
+        gap = ExpressionWrapper(F(metric) - usual, FloatField())
+        verdicts[f"{metric}_usual"] = usual
+        verdicts[f"{metric}_outlier"] = ExpressionWrapper(
+            Q(**{f"{metric}_n__gte": OUTLIER_MIN_HISTORY})
+            & Q(GreaterThan(F(metric), usual * Value(1 + OUTLIER_SHARE)))
+            & Q(GreaterThan(gap * gap, variance * Value(OUTLIER_SPREADS**2))),
+            BooleanField(),
+        )
+    rows = (
+        history.order_by()  # no ORDER BY: a sort of the whole history for nothing
+        .annotate(**running)
+        .annotate(**verdicts)
+        .filter(
+            Q(*[Q(**{f"{metric}_outlier": True}) for metric in OUTLIER_METRICS], _connector=Q.OR)
+        )
+        .values_list("pk", *verdicts)
     )
-    above_by_share = GreaterThan(value, usual * Value(1 + OUTLIER_SHARE))
-    gap = ExpressionWrapper(value - usual, FloatField())
-    above_by_spread = GreaterThan(
-        gap * gap, Subquery(variance.values("variance")) * Value(OUTLIER_SPREADS**2)
-    )
-    return Q(above_by_share) & Q(above_by_spread)
+    outliers = {}
+    for shot_id, *values in _without_jit(rows):
+        found = dict(zip(verdicts, values, strict=True))
+        outliers[shot_id] = OutlierVerdict(
+            usual={
+                metric: found[f"{metric}_usual"]
+                for metric in OUTLIER_METRICS
+                if found[f"{metric}_outlier"]
+            }
+        )
+    return outliers
 
 
-def _usual(retailer: Retailer, metric: str) -> Subquery:
-    return Subquery(_earlier_at_store(retailer, metric).annotate(usual=Avg(metric)).values("usual"))
+def _before(aggregate: type[Aggregate], value: Any) -> ExpressionWrapper:
+    """``aggregate`` of ``value`` over the golfer's shots with the club hit strictly before.
+
+    All so far in time order, less those hit at the same moment (the shot's
+    own among them), so the sums can be kept running instead of recomputed.
+    """
+    so_far = Window(aggregate(value), partition_by=[F("golfer"), F("club")], order_by="hit_at")
+    same_moment = Window(aggregate(value), partition_by=[F("golfer"), F("club"), F("hit_at")])
+    return ExpressionWrapper(so_far - Coalesce(same_moment, Value(0)), FloatField())
+
+
+def _without_jit(rows: QuerySet[Any, Any]) -> list[Any]:
+    """The rows of a query over a store's whole history, planned without JIT on PostgreSQL.
+
+    Such a query is costed above ``jit_above_cost``, and compiling it took
+    longer than running it: the queue's queries at a store with 150,000 shots
+    spent 0.2 to 2.5 s in JIT compilation for 0.2 s of work (load average 10).
+    SET LOCAL ends with the transaction, which ``atomic`` opens if none is.
+    """
+    connection = connections[rows.db]
+    with transaction.atomic(using=rows.db):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        return list(rows)
 
 
 def _store_queue_boards(retailer: Retailer, now: datetime) -> list[QueueBoard]:
+    # IN (a subquery), not a correlated EXISTS: PostgreSQL hashes it once
+    # either way, but costs EXISTS as if it ran per shot, and a plan costed in
+    # the millions is JIT-compiled, which took longer than running it.
     consents = Q(
-        Exists(
-            CustomerLink.objects.filter(
-                golfer=OuterRef("golfer"), retailer=retailer, leaderboard_consent=True
-            )
-        )
+        golfer_id__in=CustomerLink.objects.filter(
+            retailer=retailer, leaderboard_consent=True
+        ).values("golfer_id")
     )
     boards = []
     for index, (metric, club, period) in enumerate(STORE_BOARDS):
@@ -468,7 +564,7 @@ def _event_queue_boards(retailer: Retailer, now: datetime) -> list[QueueBoard]:
     boards = []
     for event in active_events_for(retailer, now=now):
         qualifies = (
-            Q(Exists(EventEntry.objects.filter(event=event, golfer=OuterRef("golfer"))))
+            Q(golfer_id__in=EventEntry.objects.filter(event=event).values("golfer_id"))
             & record_value_present(event.metric)
             & Q(hit_at__gte=event.starts_at, hit_at__lt=event.ends_at)
         )

@@ -9,11 +9,13 @@ the store's clock.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import Model, QuerySet
 from django.http import HttpResponse, HttpResponseBase, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -69,6 +71,23 @@ def _uses_metric(store: Retailer) -> bool:
     return shows_metric_units(store=store)
 
 
+Row = TypeVar("Row", bound=Model)
+
+
+def _page_by_ids(
+    ids: Sequence[int] | QuerySet[Any, int], rows: QuerySet[Row], per_page: int, number: Any
+) -> Page[Row]:
+    """The page ``number`` of ``rows``, paginated by their ``ids`` (in the same order).
+
+    The count and the slice read ids only; then the page's own rows are read,
+    with whatever costly annotations ``rows`` carries, for those ids alone.
+    """
+    ids_page = Paginator(ids, per_page).get_page(number)
+    page_rows = list(rows.filter(pk__in=list(ids_page)))
+    # The page's numbers and links come from the ids' paginator: same count, same pages.
+    return Page(page_rows, ids_page.number, cast("Paginator[Row]", ids_page.paginator))
+
+
 # --- Dashboard and customers ---------------------------------------------------
 
 
@@ -88,8 +107,14 @@ def dashboard(request: ConsoleRequest, store: Retailer) -> HttpResponse:
 def customer_list(request: ConsoleRequest, store: Retailer) -> HttpResponse:
     form = CustomerSearchForm(request.GET or None)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    page = Paginator(selectors.customers_search(store, query), CUSTOMERS_PER_PAGE).get_page(
-        request.GET.get("page")
+    customers = selectors.customers_search(store, query)
+    # By ids: an OFFSET over the annotated rows would run the activity
+    # subqueries for every customer skipped on the way to a late page.
+    page = _page_by_ids(
+        customers.values_list("pk", flat=True),
+        customers,
+        CUSTOMERS_PER_PAGE,
+        request.GET.get("page"),
     )
     return _console(
         request,
@@ -249,8 +274,13 @@ def _queue_page(
     filters = QueueFilterForm(filter_data or None, events=queue.events)
     if filters.is_bound and not filters.is_valid():
         status = 400
-    page = Paginator(queue.narrowed(**filters.filters()), SHOTS_PER_PAGE).get_page(
-        request.GET.get("page")
+    # By ids, all read at once: one pass over the store's candidates serves
+    # both the page and the page count.
+    page = _page_by_ids(
+        queue.narrowed_ids(**filters.filters()),
+        queue.narrowed(**filters.filters()),
+        SHOTS_PER_PAGE,
+        request.GET.get("page"),
     )
     return _console(
         request,
@@ -317,7 +347,8 @@ def _shot_page(
 ) -> HttpResponse:
     metric_units = _uses_metric(store)
     queue = selectors.verification_queue(store)
-    in_queue = queue.items(queue.shots.filter(pk=shot.pk))
+    # The shot alone (a candidate without a reason gets none): no need to list the queue.
+    in_queue = queue.items([shot])
     # The queue's filters ride along, so the next shot comes from the same list.
     source = request.GET if request.method == "GET" else QueryDict(request.POST.get("queue", ""))
     filters = QueueFilterForm(source, events=queue.events)

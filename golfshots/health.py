@@ -9,7 +9,8 @@ pool timeout (or at once while its circuit breaker is open), Redis by its
 socket timeout, the broker by ``BROKER_CONNECT_TIMEOUT_SECONDS``. A failed
 check logs one line, without a traceback, since probes repeat every few
 seconds through an outage. ``/metrics`` comes from django-prometheus (see
-golfshots/urls.py).
+golfshots/urls.py). ``/ping`` is /healthz through the whole middleware stack,
+for the benchmarks (see ``ping``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import logging
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -35,6 +36,27 @@ BROKER_CONNECT_TIMEOUT_SECONDS = 2.0
 def healthz(request: HttpRequest) -> JsonResponse:
     """The process is up and serving requests; checks nothing else on purpose."""
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def ping(request: HttpRequest) -> HttpResponse:
+    """ "pong", after every middleware: the benchmarks' full-stack bare view.
+
+    /healthz is answered by ``PlatformEndpointsMiddleware`` before the rest of
+    the stack (host check, HTTPS redirect, security headers, session, CSRF,
+    auth, messages, axes), so a page measured against it carries the
+    middleware's cost as if it were the page's. This view goes through all of
+    it and does nothing else (no template, no query, no cache), so "% of
+    bare" against it is what a page itself costs (bench/harness.py,
+    ``BARE_VIEWS``).
+
+    On in production too: it tells no more than /healthz (that the process
+    serves requests), answers a constant four bytes, and, unlike /healthz,
+    only for an allowed host over HTTPS. An anonymous request reads no session
+    row and no user, so it costs no query (golfshots/tests/test_ping.py).
+    """
+    return HttpResponse(b"pong", content_type="text/plain; charset=utf-8")
 
 
 def _database_ok() -> bool:

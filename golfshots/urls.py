@@ -27,6 +27,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", views.metrics, name="metrics"),
+    # /healthz through the whole middleware stack: the benchmarks' bare view.
+    path("ping", health.ping, name="ping"),
     path("admin/", admin.site.urls),
     # Browsers and crawlers ask for /favicon.ico whatever the page links.
     path(

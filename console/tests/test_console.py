@@ -136,6 +136,24 @@ def test_it_searches_customers_by_name(client, world):
     assert [link.golfer for link in response.context["page"]] == [world.golfer]
 
 
+def test_a_later_customers_page_shows_each_customers_shots_here(client, world):
+    # The page is read by ids after the OFFSET; its rows must still carry their activity.
+    for index in range(50):  # newer than Gary, so he is alone on page 2
+        CustomerLink.objects.create(
+            golfer=UserFactory(username=f"newer{index}"), retailer=world.store
+        )
+    ShotFactory.create(golfer=world.golfer, retailer=world.store, carry=240.0)
+    ShotFactory.create(golfer=world.golfer, retailer=world.other_store, carry=250.0)
+    client.force_login(world.staff)
+
+    response = client.get(console("customers", world.store), {"page": 2})
+
+    page = response.context["page"]
+    assert (page.number, page.paginator.num_pages) == (2, 2)
+    assert [(link.golfer, link.shots_here) for link in page] == [(world.golfer, 2)]
+    assert page[0].last_shot_here is not None
+
+
 def test_it_shows_no_email_without_marketing_consent(client, world):
     client.force_login(world.staff)
     assert b"gary@example.com" not in client.get(console("customers", world.store)).content

@@ -200,6 +200,41 @@ def test_a_shot_on_the_board_now_unverified_is_in_the_queue(queue):
     assert queue.plain not in built.shots
 
 
+def test_a_shot_hit_at_the_same_moment_is_not_earlier_history(queue):
+    # Four earlier shots and one at the very moment of the long one: four, not
+    # five, shots of history, too few to call it unusual.
+    golfer = customer(queue.world, "twin", consent=False)
+    earlier = timezone.now() - timedelta(days=45)
+    for offset, carry in enumerate((200.0, 202.0, 198.0, 201.0)):
+        ShotFactory.create(
+            golfer=golfer,
+            retailer=queue.world.store,
+            hit_at=earlier + timedelta(minutes=offset),
+            carry=carry,
+            ball_speed=120.0,
+        )
+    moment = just_now()
+    photo_shot(queue.world, golfer, hit_at=moment, carry=199.0, ball_speed=120.0)
+    long_one = photo_shot(queue.world, golfer, hit_at=moment, carry=245.0, ball_speed=120.0)
+
+    built = verification_queue(queue.world.store)
+
+    assert long_one not in built.shots
+    assert long_one.pk not in built.outliers
+    assert queue.outlier.pk in built.outliers
+
+
+def test_the_page_explains_an_outlier_from_the_golfers_history_alone(queue):
+    # Without the listing, a page's outliers come from its golfers' history only.
+    built = verification_queue(queue.world.store)
+
+    [item] = built.items([queue.outlier])
+
+    assert "outliers" not in built.__dict__
+    assert reason_codes(item) == ["outlier"]
+    assert item.reasons[0].values[0].compared == pytest.approx(200.0)
+
+
 def test_a_golfers_shot_below_their_own_row_does_not_enter_the_board(queue):
     leader = User.objects.get(username="leader9")  # 259 yd on the board
     shorter = photo_shot(queue.world, leader, carry=255.0)  # beats the 10th, not their own row

@@ -124,8 +124,11 @@ def shot_rows(retailer: Retailer) -> Iterator[list[Any]]:
 
 
 def customer_rows(retailer: Retailer) -> Iterator[list[Any]]:
-    links = selectors.customers_search(retailer).order_by("joined_at", "id")
+    activity = selectors.customers_activity(retailer)
+    no_shots: selectors.CustomerActivity = {"shots_here": 0, "last_shot_here": None}
+    links = selectors.customer_links(retailer).order_by("joined_at", "id")
     for link in links.iterator(chunk_size=CHUNK_SIZE):
+        here = activity.get(link.golfer_id, no_shots)
         yield [
             link.golfer_id,
             link.golfer.username,
@@ -137,6 +140,6 @@ def customer_rows(retailer: Retailer) -> Iterator[list[Any]]:
             link.golfer.email if link.marketing_consent else "",
             _local(link.joined_at, retailer),
             link.joined_via,
-            link.shots_here,
-            _local(link.last_shot_here, retailer),
+            here["shots_here"],
+            _local(here["last_shot_here"], retailer),
         ]

@@ -34,6 +34,15 @@ from golfshots.env import Env
 DEFAULT_NICE = 10
 LOWEST_PRIORITY_NICE = 19
 
+# WORKER_MAX_MEMORY_KB when it is not set, by SHOT_ANALYSER. Billiard replaces
+# a pool child once its *peak* resident memory (ru_maxrss) passes the limit
+# after a task. A child reading photos with the local OCR analyser peaks at
+# 580-630 MiB (docs/performance.md, "Mixed traffic"): under a 400 MB limit it
+# was replaced after every photo and the next one loaded the model again,
+# twice the CPU per photo. An OpenAI child only sends the photo and stays far
+# below 400 MB, where the limit still catches a slow leak early.
+DEFAULT_MAX_MEMORY_KB = {"ocr": 1_000_000, "openai": 400_000}
+
 
 def prepare_metrics_dir() -> str:
     """Point prometheus_client at an empty directory, before anything imports it.
@@ -143,12 +152,15 @@ def main() -> None:
     lower_priority(niceness=worker_nice(env))
 
     from celery import signals
+    from django.conf import settings
 
     from golfshots.celery import app
 
     queues = env.string("WORKER_QUEUES", "analysis,default")
     concurrency = env.integer("WORKER_CONCURRENCY", default_concurrency(usable_cores()), minimum=1)
-    max_memory_kb = env.integer("WORKER_MAX_MEMORY_KB", 400_000, minimum=50_000)
+    max_memory_kb = env.integer(
+        "WORKER_MAX_MEMORY_KB", DEFAULT_MAX_MEMORY_KB[settings.SHOT_ANALYSER], minimum=50_000
+    )
     metrics_port = env.integer("WORKER_METRICS_PORT", 0, minimum=0)
 
     # Children are forked after worker_init, so they inherit these receivers.

@@ -9,8 +9,10 @@ The broker is REDIS_URL's database, purged before and after each test.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
+import random
 import re
 import signal
 import subprocess
@@ -33,10 +35,12 @@ from accounts.tests.factories import UserFactory
 from golfshots.celery import app as celery_app
 from golfshots.tests.servers import free_port, pytest_database_url
 from shots import services
+from shots.images import shrink_upload
 from shots.models import AnalysisOutcome, Shot, ShotAnalysis, ShotStatus
 from shots.tasks import analyze_shot
 from shots.tests import fake_openai as fake
 from shots.tests.photos import screen_photo, shrunk_screen_photo
+from shots.tests.screens import phone_photo, render_screen, spec_for_case
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -336,6 +340,35 @@ def test_the_procfile_worker_serves_its_metrics_and_logs_the_uploads_request_id(
     )
     memory = samples[("golfshots_process_resident_memory_bytes", (("role", "worker"),))]
     assert 20 * 2**20 < memory < 2 * 2**30
+
+
+def test_an_ocr_worker_reads_photo_after_photo_in_the_same_pool_child(start_worker, golfer):
+    # An OCR child peaks at about 600 MiB; were the default WORKER_MAX_MEMORY_KB
+    # below that, billiard would replace the child after each photo and the
+    # next would load the model again (twice the CPU per photo).
+    worker = start_worker(procfile=True, SHOT_ANALYSER="ocr", OPENAI_API_KEY="")
+    children_at_start = worker.pool_children()
+    shots = []
+    for seed in (1, 2):
+        screen = render_screen(spec_for_case(seed))
+        photo = shrink_upload(io.BytesIO(phone_photo(screen.image, random.Random(seed))))
+        shot, _ = services.shot_create_from_photo(golfer=golfer, photo=photo)
+        shots.append((shot, screen))
+        wait_for(
+            lambda shot=shot: status_of(shot) == ShotStatus.ANALYZED,
+            timeout=ANALYSIS_SECONDS * 3,
+            what="the OCR worker to read the photo",
+            worker=worker,
+        )
+    for shot, screen in shots:
+        shot.refresh_from_db()
+        read = {metric: getattr(shot, metric) for metric in screen.expected}
+        assert read == {
+            metric: pytest.approx(value, abs=screen.tolerance[metric])
+            for metric, value in screen.expected.items()
+        }
+    assert len(children_at_start) == 1
+    assert worker.pool_children() == children_at_start, worker.log()
 
 
 # A worker or pool process killed mid-analysis: test_worker_crash.py.

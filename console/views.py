@@ -77,13 +77,14 @@ Row = TypeVar("Row", bound=Model)
 def _page_by_ids(
     ids: Sequence[int] | QuerySet[Any, int], rows: QuerySet[Row], per_page: int, number: Any
 ) -> Page[Row]:
-    """The page ``number`` of ``rows``, paginated by their ``ids`` (in the same order).
+    """The page ``number`` of ``rows``, paginated by their ``ids``, in the ids' order.
 
     The count and the slice read ids only; then the page's own rows are read,
     with whatever costly annotations ``rows`` carries, for those ids alone.
     """
     ids_page = Paginator(ids, per_page).get_page(number)
-    page_rows = list(rows.filter(pk__in=list(ids_page)))
+    position = {pk: index for index, pk in enumerate(ids_page)}
+    page_rows = sorted(rows.filter(pk__in=list(ids_page)), key=lambda row: position[row.pk])
     # The page's numbers and links come from the ids' paginator: same count, same pages.
     return Page(page_rows, ids_page.number, cast("Paginator[Row]", ids_page.paginator))
 
@@ -278,7 +279,8 @@ def _queue_page(
     # both the page and the page count.
     page = _page_by_ids(
         queue.narrowed_ids(**filters.filters()),
-        queue.narrowed(**filters.filters()),
+        # Plain rows: the ids carry the order, and ``items`` the reasons.
+        queue.candidates,
         SHOTS_PER_PAGE,
         request.GET.get("page"),
     )
@@ -401,10 +403,10 @@ def _after_action(request: ConsoleRequest, store: Retailer, shot: Shot) -> HttpR
     queue = selectors.verification_queue(store)
     filters = QueueFilterForm(QueryDict(request.POST.get("queue", "")), events=queue.events)
     query = filters.query_string()
-    following = queue.narrowed(**filters.filters()).exclude(pk=shot.pk).first()
+    following = next((pk for pk in queue.narrowed_ids(**filters.filters()) if pk != shot.pk), None)
     if following is None:
         return redirect(_queue_url(store, query))
-    url = reverse("console:shot", args=[store.slug, following.pk])
+    url = reverse("console:shot", args=[store.slug, following])
     return redirect(url + (f"?{query}" if query else ""))
 
 

@@ -1,8 +1,8 @@
 """What a write makes stale: the version key of each cache scope, and the bumps.
 
-Two scopes are cached by version (golfshots/versioned_cache.py has the
-mechanics): a store's boards, with "all stores" as one more store, and a
-golfer's analytics. Their keys and bumps live here, below every app, so a
+Three scopes are cached by version (golfshots/versioned_cache.py has the
+mechanics): a store's boards, with "all stores" as one more store, a
+golfer's analytics, and a store's shot history (the console's verdicts on it). Their keys and bumps live here, below every app, so a
 write in shots/, retailers/ or accounts/ makes boards and analytics fresh
 without importing the apps that draw them.
 
@@ -29,6 +29,11 @@ def boards_version_key(retailer_id: int | None) -> str:
 
 def analytics_version_key(golfer_id: int) -> str:
     return f"an:v:{golfer_id}"
+
+
+def store_shots_version_key(retailer_id: int) -> str:
+    """The version of everything read from all of a store's shots, whether they rank or not."""
+    return f"sh:v:{retailer_id}"
 
 
 def board_versions_bump(*, retailer_ids: Iterable[int | None], all_stores: bool = True) -> None:
@@ -65,3 +70,14 @@ def analytics_versions_bump_on_commit(*, golfer_ids: Iterable[int]) -> None:
     """Bump once the write is committed, so the next read already sees it."""
     golfer_ids = list(golfer_ids)
     transaction.on_commit(lambda: analytics_versions_bump(golfer_ids=golfer_ids))
+
+
+def store_shots_versions_bump_on_commit(*, retailer_ids: Iterable[int | None]) -> None:
+    """Make stale what was read from these stores' shots, once the write is committed.
+
+    Unlike a board's version, for any shot write at the store: a typed shot
+    or one waiting for review ranks nowhere but is in the golfer's history.
+    """
+    keys = [store_shots_version_key(r) for r in sorted({r for r in retailer_ids if r is not None})]
+    if keys:
+        transaction.on_commit(lambda: versions_bump(keys))

@@ -5,8 +5,9 @@ analyse, verify, exclude, delete, an admin edit, the demo seed) calls
 ``counted_shot_changed`` once with the places the shot counted before and after
 the change. It rebuilds the personal bests and the board records
 (shots/services/board_records.py) inside the caller's transaction, so they
-commit with the write, and bumps the cached boards and analytics on commit, so
-the next read sees the committed rows.
+commit with the write, and bumps the cached boards, analytics and store
+histories (golfshots/cache_scopes.py) on commit, so the next read sees the
+committed rows.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 
-from golfshots.cache_scopes import analytics_versions_bump_on_commit, board_versions_bump_on_commit
+from golfshots.cache_scopes import (
+    analytics_versions_bump_on_commit,
+    board_versions_bump_on_commit,
+    store_shots_versions_bump_on_commit,
+)
 from retailers.models import CustomerLink
 from shots.metrics import RECORD_METRICS
 from shots.models import RANKABLE_LEVELS, PersonalBest, Shot, record_value_present
@@ -71,6 +76,7 @@ def counted_shot_changed(*, places: Iterable[ShotPlace]) -> None:
             board_records_recompute(golfer_id=golfer_id, retailer_id=retailer_id)
         _board_versions_bump(places)
         analytics_versions_bump_on_commit(golfer_ids=[place.golfer_id for place in places])
+        store_shots_versions_bump_on_commit(retailer_ids=[place.retailer_id for place in places])
 
 
 def _golfer_lock(golfer_id: int) -> None:

@@ -180,7 +180,7 @@ class CpuWatch:
                 self.worker_child_kb[key] = max(self.worker_child_kb[key], kib)
         values = {
             "gunicorn master": web_master,
-            "gunicorn workers (2)": web_workers,
+            "gunicorn workers": web_workers,
             "celery worker, main process": worker_main,
             "celery worker, pool children": worker_pool,
             "machine, all processes": machine_busy_seconds(),
@@ -201,7 +201,7 @@ class CpuWatch:
             self.backend_last[pid] = stat.own_seconds
         if self.gunicorn in by_pid:
             workers = [s for s in processes if s.ppid == self.gunicorn]
-            self.niceness["gunicorn workers (2)"] = workers[0].nice if workers else 0
+            self.niceness["gunicorn workers"] = workers[0].nice if workers else 0
         pool = [by_pid[pid] for pid in pool_pids if pid in by_pid]
         if pool:
             self.niceness["celery worker, pool children"] = pool[0].nice
@@ -666,6 +666,7 @@ def run_level(args: argparse.Namespace, users: int, environment: dict[str, str],
         "queue_at_end": queue_at_end,
         "analysis": analysis,
         "settings": {
+            "web_workers": args.web_workers,
             "photo_weight": args.photo_weight,
             "sign_in_share": args.sign_in_share,
             "worker_nice": args.worker_nice,
@@ -689,6 +690,7 @@ def report(result: dict) -> str:
     settings = result["settings"]
     lines = [
         f"\n## {result['users']} users, {seconds} s (ramp {settings['ramp_seconds']} s), "
+        f"{settings.get('web_workers', 2)} gunicorn workers, "
         f"people {settings['weights']}, "
         f"photo weight {settings['photo_weight']}, sign-in share {settings['sign_in_share']}, "
         f"worker nice {result['niceness'].get('celery worker, pool children', '?')}, "
@@ -840,6 +842,12 @@ def main() -> None:
         default=DEFAULT_WEIGHTS,
         help="How many of each kind of person, relatively; a kind at 0 is left out.",
     )
+    parser.add_argument(
+        "--web-workers",
+        type=int,
+        default=harness.WORKERS,
+        help="WEB_CONCURRENCY: gunicorn's sync workers.",
+    )
     parser.add_argument("--worker-nice", type=int, help="WORKER_NICE for the worker.")
     parser.add_argument("--worker-concurrency", type=int, help="WORKER_CONCURRENCY for it.")
     parser.add_argument("--worker-max-memory-kb", type=int, help="WORKER_MAX_MEMORY_KB for it.")
@@ -868,7 +876,9 @@ def main() -> None:
     )
     for name in ("OPENAI_API_KEY", "CELERY_TASK_ALWAYS_EAGER", "ANALYSIS_IN_BACKGROUND"):
         environment.pop(name, None)
-    environment.update(CELERY_BROKER_URL=args.redis_url, SHOT_ANALYSER="ocr")
+    environment.update(
+        CELERY_BROKER_URL=args.redis_url, SHOT_ANALYSER="ocr", WEB_CONCURRENCY=str(args.web_workers)
+    )
     manage = [sys.executable, str(BASE_DIR / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=environment, check=True)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=environment, check=True)

@@ -340,19 +340,25 @@ class VerificationQueue:
             timeout=QUEUE_CACHE_SECONDS,
         )
 
-    def items(self, shots: Iterable[Shot]) -> list[QueueItem]:
+    def items(self, shots: Iterable[Shot], *, store_verdicts: bool = False) -> list[QueueItem]:
         """Each shot of ``shots`` (a page of ``self.shots``) with its reasons. A few queries.
 
         The reasons are worked out again for these rows alone, which is cheap
-        for a page; the outliers come from the queue's own (cached) verdicts.
+        for a page. The outliers: with ``store_verdicts``, the store's cached
+        verdicts (the listing: one cache read, and its ids were read under the
+        same history version); else these golfers' history only (one shot's
+        page: no read of the whole store's history when the cache is stale).
         """
         shots = list(shots)
         ids = [shot.pk for shot in shots]
         if not ids:
             return []
-        # The store's verdicts, from the cache: the listing's ids were read with
-        # them under the same history version.
-        outliers = self.outliers
+        if store_verdicts or "outliers" in self.__dict__:
+            outliers = self.outliers
+        else:
+            outliers = outlier_verdicts(
+                self.retailer, golfer_ids={shot.golfer_id for shot in shots}
+            )
         explained = self.candidates.filter(pk__in=ids).annotate(
             **{
                 f"reason_{code}": ExpressionWrapper(condition, BooleanField())
@@ -483,7 +489,9 @@ def verification_queue(retailer: Retailer, *, now: datetime | None = None) -> Ve
     )
 
 
-def outlier_verdicts(retailer: Retailer) -> dict[int, OutlierVerdict]:
+def outlier_verdicts(
+    retailer: Retailer, *, golfer_ids: Iterable[int] | None = None
+) -> dict[int, OutlierVerdict]:
     """The store's shots far above their golfer's usual with that club here, by id.
 
     Far above: a carry or ball speed above the mean of the golfer's earlier
@@ -501,12 +509,15 @@ def outlier_verdicts(retailer: Retailer) -> dict[int, OutlierVerdict]:
     correlated subquery per shot took seconds at a store with 150,000
     shots). The spread is the sample variance written out (mean of squares
     minus the squared mean, times n / (n - 1)) and compared squared, which
-    SQLite (the embedded default) computes too. ``VerificationQueue.outliers``
-    caches the answer until a shot at the store changes.
+    SQLite (the embedded default) computes too. ``golfer_ids`` limits the
+    history to those golfers: enough to explain one shot. ``VerificationQueue.outliers``
+    caches the whole store's answer until a shot at the store changes.
     """
     history = Shot.objects.filter(retailer=retailer).filter(
         COUNTED | Q(status=ShotStatus.NEEDS_REVIEW)  # the counted, and the candidates besides
     )
+    if golfer_ids is not None:
+        history = history.filter(golfer_id__in=sorted(golfer_ids))
     running: dict[str, Any] = {}
     verdicts: dict[str, Any] = {}
     for metric in OUTLIER_METRICS:

@@ -2,9 +2,10 @@
 
 Three scopes are cached by version (golfshots/versioned_cache.py has the
 mechanics): a store's boards, with "all stores" as one more store, a
-golfer's analytics, and a store's shot history (the console's verdicts on it). Their keys and bumps live here, below every app, so a
-write in shots/, retailers/ or accounts/ makes boards and analytics fresh
-without importing the apps that draw them.
+golfer's analytics, and a store's shot history (the console's verification
+queue). Their keys and bumps live here, below every app, so a write in
+shots/, retailers/ or accounts/ makes them fresh without importing the apps
+that read them.
 
 Bumps never raise. With Redis unreachable a bump is not lost: the process
 retries it until Redis takes it (golfshots/versioned_cache.py), so boards are

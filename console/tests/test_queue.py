@@ -17,6 +17,7 @@ from accounts.tests.factories import UserFactory
 from console.selectors import QUEUE_TOP_N, verification_queue
 from console.tests.test_console import World, build_world, console
 from leaderboards.models import Event, EventEntry
+from retailers import services as retailer_services
 from retailers.models import CustomerLink
 from shots import services
 from shots.models import (
@@ -247,11 +248,32 @@ def test_the_outliers_are_read_once_until_a_shot_at_the_store_changes(
     assert queue.outlier.pk not in verification_queue(queue.world.store).outliers
 
 
-def test_the_page_explains_an_outlier_with_the_golfers_usual(queue):
+def test_the_cached_queue_drops_a_shot_once_its_golfer_withdraws_board_consent(
+    queue, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    assert queue.typed_ranking.pk in verification_queue(queue.world.store).narrowed_ids()
+    again = verification_queue(queue.world.store)
+    with django_assert_num_queries(0):  # from the cache
+        assert queue.typed_ranking.pk in again.narrowed_ids()
+
+    # A typed shot is on no board, so the boards' top rows stay: only the
+    # store's boards version tells the cached queue that consent changed.
+    link = CustomerLink.objects.get(retailer=queue.world.store, golfer=queue.typed_ranking.golfer)
+    with django_capture_on_commit_callbacks(execute=True):
+        retailer_services.customer_consent_update(
+            link=link, leaderboard_consent=False, leaderboard_name="", marketing_consent=False
+        )
+
+    assert queue.typed_ranking.pk not in verification_queue(queue.world.store).narrowed_ids()
+
+
+def test_the_page_explains_an_outlier_from_the_golfers_history_alone(queue):
+    # One shot's page reads its golfer's history, not the whole store's.
     built = verification_queue(queue.world.store)
 
     [item] = built.items([queue.outlier])
 
+    assert "outliers" not in built.__dict__
     assert reason_codes(item) == ["outlier"]
     assert item.reasons[0].values[0].compared == pytest.approx(200.0)
 

@@ -7,6 +7,7 @@ from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.db.models import Max
 
@@ -233,9 +234,31 @@ def test_personal_bests_equal_the_best_carry_per_club(demo_settings):
         assert record.shot.carry == row["best"]
 
 
+def test_a_session_in_progress_ends_at_now():
+    # The demo golfer may be at the range as the demo is seeded: that session
+    # holds only the shots hit so far, so nothing is dated in the future.
+    # On 1 June 2025 the demo golfer's session starts at 15:11 in the store's zone.
+    profile = PROFILES["demo"]
+    session_start = datetime(2025, 6, 1, 15, 11, tzinfo=STORE_ZONE)
+    end_of_day = datetime(2025, 6, 1, 23, 59, tzinfo=STORE_ZONE)
+    mid_session = session_start + timedelta(minutes=5)
+
+    whole = generate_history(rng_for(profile), profile, now=end_of_day, zone=STORE_ZONE)
+    cut = generate_history(rng_for(profile), profile, now=mid_session, zone=STORE_ZONE)
+
+    assert len([shot for shot in whole if shot["hit_at"] >= session_start]) >= 15
+    in_progress = [shot for shot in cut if shot["hit_at"] >= session_start]
+    assert 1 <= len(in_progress) < 15
+    assert max(shot["hit_at"] for shot in cut) <= mid_session
+
+
 @pytest.mark.django_db
 def test_every_seeded_shot_is_in_a_practice_session(demo_settings):
-    seed("--quiet")
+    # Seeded on a Tuesday at 07:00 in the store's zone, before any session of
+    # the day starts, so each session is whole (one seeded in the evening may
+    # cut the day's session short, see the test above).
+    with time_machine.travel(datetime(2026, 12, 1, 7, 0, tzinfo=STORE_ZONE), tick=False):
+        seed("--quiet")
 
     assert not Shot.objects.filter(session__isnull=True).exists()
     sessions = PracticeSession.objects.all()

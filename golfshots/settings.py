@@ -399,7 +399,7 @@ REST_FRAMEWORK = {
         # Keyed by the one trusted-proxy rule (accounts.requests.client_ip),
         # not DRF's default, which believes any X-Forwarded-For.
         "accounts.throttles.ClientAddressAnonThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "accounts.throttles.SignedInUserThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.string("API_THROTTLE_ANON", "60/minute"),

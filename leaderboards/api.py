@@ -2,14 +2,24 @@
 
 Values are canonical units (see shots/metrics.py); times are UTC. The board
 is cached as the JSON-ready answer; only "me" is computed per request.
+
+An anonymous caller (no session, no Authorization header) gets everyone's
+answer, so it is served whole from the response cache
+(golfshots/response_cache.py) in one Redis round trip, with an ETag, before
+DRF runs. Such a hit is not counted by the anonymous throttle: it costs what
+the public board page costs, which is never throttled. A miss, which runs
+the board's query, is counted.
 """
 
 from __future__ import annotations
 
 import datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -19,15 +29,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from golfshots.cache_scopes import boards_version_key
+from golfshots.response_cache import PublicPage
 from leaderboards.boards import BOARD_CLUBS, BOARD_METRICS, BOARD_PERIODS, BoardSpec, BoardWindow
 from leaderboards.cache import cached_board_me, cached_board_output, store_by_slug
 from leaderboards.selectors import leaderboard
+from leaderboards.views import page_valid_until
 from shots.models import RANKABLE_CHOICES
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise
 
 ANY_CLUB = "any"
+QUERY_NAMES = ("retailer", "club", "metric", "period")
 
 
 def _choice_errors(noun: str, allowed: tuple[str, ...]) -> dict[str, _StrOrPromise]:
@@ -89,6 +103,14 @@ class LeaderboardView(APIView):
     """Leaderboards are public; "me" is filled in for a logged-in golfer."""
 
     permission_classes = [AllowAny]
+    public_page: PublicPage | None = None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        page = _public_answer(request)
+        if page is not None and (cached := page.cached_response()) is not None:
+            return cached
+        self.public_page = page
+        return super().dispatch(request, *args, **kwargs)
 
     @extend_schema(
         summary="A leaderboard: each golfer's best counted shot, best first",
@@ -101,7 +123,7 @@ class LeaderboardView(APIView):
             404: OpenApiResponse(OpenApiTypes.OBJECT, description="No store with that slug."),
         },
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         query = LeaderboardQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
@@ -118,16 +140,28 @@ class LeaderboardView(APIView):
             period=params["period"],
         )
         window = board.window(timezone.now())
+        if self.public_page is not None:
+            self.public_page.depends_on([boards_version_key(retailer.pk if retailer else None)])
         shared = cached_board_output(
             variant="api", board=board, window=window, compute=lambda: _board_answer(board, window)
         )
         me = cached_board_me(board, window, viewer=request.user)
-        return Response(
+        response = Response(
             {
                 "results": shared["results"],
                 "me": LeaderboardRowSerializer(me).data if me is not None else None,
                 "generated_at": shared["generated_at"],
             }
+        )
+        if self.public_page is None or me is not None:
+            return response
+        # Rendered here rather than by the handler, so the cache stores the bytes
+        # sent; a JWT caller gets their own "me", so caches must tell them apart.
+        response = self.finalize_response(request, response)
+        response.render()
+        patch_vary_headers(response, ["Authorization"])
+        return self.public_page.store(
+            response, valid_until=page_valid_until(window.now, board.zone)
         )
 
 
@@ -140,3 +174,17 @@ def _board_answer(board: BoardSpec, window: BoardWindow) -> dict[str, Any]:
         .fields["generated_at"]
         .to_representation(computed.generated_at),
     }
+
+
+def _public_answer(request: HttpRequest) -> PublicPage | None:
+    """The answer's entry in the response cache, when the caller gets everyone's answer.
+
+    Not for a JWT caller (their "me"), nor for one asking for DRF's browsable
+    HTML or another format: the entry is the JSON answer.
+    """
+    if "HTTP_AUTHORIZATION" in request.META or "format" in request.GET:
+        return None
+    if "text/html" in request.headers.get("Accept", ""):
+        return None
+    query = [(name, request.GET[name]) for name in QUERY_NAMES if name in request.GET]
+    return PublicPage(request, key=f"api-board:{urlencode(query)}")

@@ -228,7 +228,9 @@ def _board_page(request: HttpRequest, view: str) -> PublicPage:
     return PublicPage(request, key=f"{view}:{urlencode(filters)}")
 
 
-def _valid_until(now: datetime, zone: tzinfo, changes: Iterable[datetime | None] = ()) -> datetime:
+def page_valid_until(
+    now: datetime, zone: tzinfo, changes: Iterable[datetime | None] = ()
+) -> datetime:
     """Until when a visitor's page may be served whole: the page cache's limit, the
     zone's next midnight (every board period rolls over at one), or the first change."""
     tomorrow = now.astimezone(zone).date() + timedelta(days=1)
@@ -261,7 +263,7 @@ def _board_response(request: HttpRequest, *, view: str, template: str) -> HttpRe
         response["HX-Push-Url"] = f"{reverse('leaderboards:board')}?{_board_query(spec)}"
     if form.errors:
         return response  # a nonsense filter: not worth a cache entry
-    return page.store(response, valid_until=_valid_until(now, spec.zone))
+    return page.store(response, valid_until=page_valid_until(now, spec.zone))
 
 
 @require_GET
@@ -326,7 +328,9 @@ def store(request: HttpRequest, slug: str) -> HttpResponse:
             "running_events": running.events,
         },
     )
-    return page.store(response, valid_until=_valid_until(now, retailer.zone, [running.changes_at]))
+    return page.store(
+        response, valid_until=page_valid_until(now, retailer.zone, [running.changes_at])
+    )
 
 
 # --- Kiosk -----------------------------------------------------------------------
@@ -393,7 +397,7 @@ def _kiosk_response(request: HttpRequest, slug: str, *, view: str, template: str
         return response
     # The slides change when an event starts or ends.
     changes = [*context["event_ends"], next_event_start(retailer, now=now)]
-    return page.store(response, valid_until=_valid_until(now, retailer.zone, changes))
+    return page.store(response, valid_until=page_valid_until(now, retailer.zone, changes))
 
 
 @require_GET

@@ -10,7 +10,7 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 from rest_framework.test import APIClient
-from rest_framework.throttling import AnonRateThrottle
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 from accounts.requests import client_ip
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -160,3 +160,27 @@ def test_the_token_endpoint_throttle_ignores_a_made_up_x_forwarded_for(behind_ro
     ]
 
     assert statuses == [401, 401, 429]
+
+
+@pytest.mark.django_db
+def test_an_anonymous_caller_is_counted_by_the_anonymous_throttle_alone(monkeypatch):
+    # The per-user throttle would count an anonymous caller at the user rate
+    # too, two more Redis trips per public read for a looser limit.
+    monkeypatch.setattr(AnonRateThrottle, "rate", "1000/minute", raising=False)
+    monkeypatch.setattr(UserRateThrottle, "rate", "2/minute", raising=False)
+    api = APIClient()
+
+    statuses = [api.get(reverse("api-leaderboards")).status_code for _attempt in range(3)]
+
+    assert statuses == [200, 200, 200]
+
+
+@pytest.mark.django_db
+def test_a_signed_in_caller_is_counted_by_account(monkeypatch):
+    monkeypatch.setattr(UserRateThrottle, "rate", "2/minute", raising=False)
+    api = APIClient()
+    api.force_authenticate(UserFactory())
+
+    statuses = [api.get(reverse("api-leaderboards")).status_code for _attempt in range(3)]
+
+    assert statuses == [200, 200, 429]

@@ -9,8 +9,10 @@ from django.core.management import call_command
 from django.utils import timezone
 from drf_spectacular.drainage import reset_generator_stats
 from rest_framework.test import APIClient
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from golfshots.cache_scopes import board_versions_bump
 from leaderboards.tests.test_board_selector import consent, golfer, shot, store
 from shots import services
 
@@ -130,6 +132,57 @@ def test_me_works_with_a_jwt_and_is_not_shared_through_the_cache(api, fairway, p
     anonymous = api.get(API_URL, {"retailer": "fairway"}).json()
 
     assert (first["me"]["rank"], second["me"]["rank"], anonymous["me"]) == (1, 2, None)
+
+
+def test_an_anonymous_answer_cached_first_is_never_given_to_a_signed_in_caller(
+    api, fairway, players
+):
+    assert api.get(API_URL, {"retailer": "fairway"}).json()["me"] is None
+    assert api.get(API_URL, {"retailer": "fairway"}).has_header("ETag")  # served whole
+
+    with_jwt = api.get(
+        API_URL,
+        {"retailer": "fairway"},
+        HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(players[1]).access_token}",
+    )
+    api.force_login(players[2])
+    with_session = api.get(API_URL, {"retailer": "fairway"})
+
+    assert with_jwt.json()["me"]["rank"] == 2
+    assert with_session.json()["me"]["rank"] == 3
+    assert not with_jwt.has_header("ETag")
+    assert not with_session.has_header("ETag")
+
+
+def test_a_cached_answer_is_not_counted_by_the_throttle_but_a_miss_is(
+    api, fairway, players, monkeypatch
+):
+    # A cached answer costs what the never-throttled public page costs; a miss
+    # runs the board's query, so it counts.
+    monkeypatch.setattr(AnonRateThrottle, "rate", "2/minute", raising=False)
+    hits = [api.get(API_URL, {"retailer": "fairway"}).status_code for _hit in range(5)]
+    other_misses = [
+        api.get(API_URL, {"retailer": "fairway", "metric": metric}).status_code
+        for metric in ("ball_speed", "club_speed")
+    ]
+
+    assert hits == [200] * 5
+    assert other_misses == [200, 429]
+
+
+def test_a_new_record_is_in_the_next_anonymous_answer(api, fairway, players):
+    before = api.get(API_URL, {"retailer": "fairway"})
+    newcomer = golfer("Long Hitter")
+    consent(newcomer, fairway)
+    shot(newcomer, fairway, carry=275.0, hit_at=timezone.now())
+    # The bump counted_shot_changed makes on commit, which a test's transaction never reaches.
+    board_versions_bump(retailer_ids=[fairway.pk])
+
+    after = api.get(API_URL, {"retailer": "fairway"})
+
+    assert before.json()["results"][0]["value"] == 250.0
+    assert after.json()["results"][0]["golfer"] == "Long Hitter"
+    assert after["ETag"] != before["ETag"]
 
 
 @pytest.mark.parametrize(

@@ -31,12 +31,14 @@ PARTIAL_URL = reverse("leaderboards:board_partial")
 STORE_URL = reverse("leaderboards:store", args=["fairway"])
 KIOSK_URL = reverse("leaderboards:kiosk", args=["fairway"])
 SLIDE_URL = reverse("leaderboards:kiosk_slide", args=["fairway"])
+API_URL = reverse("api-leaderboards")
 PAGES = [
     (BOARD_URL, {"store": "fairway"}),
     (PARTIAL_URL, {"store": "fairway", "metric": "ball_speed"}),
     (STORE_URL, {}),
     (KIOSK_URL, {}),
     (SLIDE_URL, {"slide": "1"}),
+    (API_URL, {"retailer": "fairway"}),
 ]
 # Headers the middleware adds to every page: a cached one must carry them too.
 SECURITY_HEADERS = (

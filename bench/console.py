@@ -33,6 +33,7 @@ import os
 import shutil
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import harness
@@ -60,13 +61,17 @@ def _percentile(timings: list[float], share: float) -> float:
     return sorted(timings)[int(share * (len(timings) - 1))]
 
 
-def measure_page(client, name: str, path: str, *, runs: int) -> PageResult:
+def measure_page(
+    client, name: str, path: str, *, runs: int, before_each: Callable[[], None] | None = None
+) -> PageResult:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     timings, query_counts, sql_times = [], [], []
     slowest = ""
     for attempt in range(runs + WARM_UP):
+        if before_each is not None:
+            before_each()
         with CaptureQueriesContext(connection) as captured:
             started = time.perf_counter()
             response = client.get(path, secure=True)
@@ -126,6 +131,7 @@ def staff_member(store):
 def console_pages(store) -> list[tuple[str, str]]:
     from django.urls import reverse
 
+    from console.selectors import verification_queue
     from console.views import CUSTOMERS_PER_PAGE
     from retailers.models import CustomerLink
 
@@ -133,6 +139,7 @@ def console_pages(store) -> list[tuple[str, str]]:
     queue = reverse("console:queue", args=[store.slug])
     links = CustomerLink.objects.filter(retailer=store).count()
     last_page = max(1, -(-links // CUSTOMERS_PER_PAGE))
+    first_queued = verification_queue(store).narrowed_ids()[0]
     return [
         ("customers, first page", customers),
         (f"customers, last page ({last_page})", f"{customers}?page={last_page}"),
@@ -140,7 +147,17 @@ def console_pages(store) -> list[tuple[str, str]]:
         ("verification queue, first page", queue),
         ("verification queue, page 2", f"{queue}?page=2"),
         ("verification queue, outliers only", f"{queue}?reason=outlier"),
+        ("dashboard", reverse("console:dashboard", args=[store.slug])),
+        ("a shot in the queue", reverse("console:shot", args=[store.slug, first_queued])),
     ]
+
+
+def after_a_shot_write(store) -> Callable[[], None]:
+    """What a shot written at the store does to the console's caches (its history version)."""
+    from golfshots.cache_scopes import store_shots_version_key
+    from golfshots.versioned_cache import versions_bump
+
+    return lambda: versions_bump([store_shots_version_key(store.pk)])
 
 
 def main() -> None:
@@ -170,6 +187,18 @@ def main() -> None:
         measure_page(anonymous, name, path, runs=args.runs) for name, path in harness.BARE_VIEWS
     ]
     pages = [measure_page(staff, name, path, runs=args.runs) for name, path in console_pages(store)]
+    # As a staff member sees them while golfers record shots at the store.
+    pages += [
+        measure_page(
+            staff,
+            f"{name}, after a shot write",
+            path,
+            runs=args.runs,
+            before_each=after_a_shot_write(store),
+        )
+        for name, path in console_pages(store)
+        if name.startswith(("verification queue, first", "dashboard"))
+    ]
     load_after = os.getloadavg()
     bare = references[-1]  # the full-stack one
 

@@ -11,30 +11,26 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property, partial
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
-from django.db import connections, models, transaction
+from django.db import models
 from django.db.models import (
-    Aggregate,
     BooleanField,
     Case,
     Count,
     ExpressionWrapper,
     F,
-    FloatField,
     Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Sum,
     TextField,
     Value,
     When,
     Window,
 )
-from django.db.models.functions import Cast, Coalesce, NullIf, RowNumber
-from django.db.models.lookups import GreaterThan
+from django.db.models.functions import Cast, Coalesce, RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -56,12 +52,14 @@ from shots.models import (
     Club,
     Shot,
     ShotAnalysis,
+    ShotOutlier,
     ShotReview,
     ShotSource,
     ShotStatus,
     ShotTrust,
     record_value_present,
 )
+from shots.services.outliers import OUTLIER_METRICS, rows_without_jit
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -158,11 +156,6 @@ def customers_activity(retailer: Retailer) -> dict[int, CustomerActivity]:
 
 # The top of a board the queue guards: as many rows as the store page and the kiosk show.
 QUEUE_TOP_N = 10
-# Outliers against the golfer's own history at the store (see ``verification_queue``).
-OUTLIER_METRICS: tuple[str, ...] = ("carry", "ball_speed")
-OUTLIER_MIN_HISTORY = 5
-OUTLIER_SPREADS = 3.0
-OUTLIER_SHARE = 0.15
 HAND_TYPED_SOURCES = (ShotSource.MANUAL, ShotSource.API)
 # Long: the version bumps on writes, not the TTL, keep the queue fresh.
 QUEUE_CACHE_SECONDS = 24 * 60 * 60
@@ -230,7 +223,7 @@ class QueueItem:
 
 @dataclass(frozen=True)
 class OutlierVerdict:
-    """A shot far above its golfer's usual (``outlier_verdicts``): the usual of each such metric."""
+    """A shot far above its golfer's usual (``shots.services.outliers``): each such metric's usual."""
 
     usual: dict[str, float]
 
@@ -240,8 +233,8 @@ class VerificationQueue:
     """The store's shots that need a staff decision, and the boards they were checked against.
 
     ``shots`` is a lazy, ordered queryset (paginate it); ``items`` explains a page of it.
-    The outlier reason needs the golfers' history at the store, read in one
-    query (``outlier_verdicts``) the first time ``shots`` or ``conditions`` is used.
+    The outlier reason reads the store's stored verdicts (``ShotOutlier``)
+    the first time ``shots`` or ``conditions`` is used.
     """
 
     retailer: Retailer
@@ -260,17 +253,10 @@ class VerificationQueue:
     def outliers(self) -> dict[int, OutlierVerdict]:
         """Every shot at the store that is unusual for its golfer, by id.
 
-        Cached until a shot at the store changes (``store_shots_version_key``,
-        bumped by every shot write through ``counted_shot_changed``): the
-        verdicts read the store's whole history, about 0.4 s at 150,000 shots,
-        and the queue and the dashboard need them on every view.
+        Kept per shot by every shot write (``shots.services.outliers``), so
+        this is one index range of a few hundred rows, not the store's history.
         """
-        return cached_versioned(
-            version_key=store_shots_version_key(self.retailer.pk),
-            parts=["console", "outliers", str(self.retailer.pk)],
-            compute=lambda: outlier_verdicts(self.retailer),
-            timeout=QUEUE_CACHE_SECONDS,
-        )
+        return outliers_of(ShotOutlier.objects.filter(retailer=self.retailer))
 
     @cached_property
     def conditions(self) -> dict[str, Q]:
@@ -319,7 +305,7 @@ class VerificationQueue:
 
         def compute() -> list[int]:
             narrowed = self.narrowed(reason=reason, event=event)
-            return _without_jit(narrowed.values_list("pk", flat=True))
+            return rows_without_jit(narrowed.values_list("pk", flat=True))
 
         history = version_get(store_shots_version_key(self.retailer.pk))
         if history is None:  # Redis is unreachable: from the database
@@ -340,25 +326,17 @@ class VerificationQueue:
             timeout=QUEUE_CACHE_SECONDS,
         )
 
-    def items(self, shots: Iterable[Shot], *, store_verdicts: bool = False) -> list[QueueItem]:
+    def items(self, shots: Iterable[Shot]) -> list[QueueItem]:
         """Each shot of ``shots`` (a page of ``self.shots``) with its reasons. A few queries.
 
         The reasons are worked out again for these rows alone, which is cheap
-        for a page. The outliers: with ``store_verdicts``, the store's cached
-        verdicts (the listing: one cache read, and its ids were read under the
-        same history version); else these golfers' history only (one shot's
-        page: no read of the whole store's history when the cache is stale).
+        for a page; the outliers are the stored verdicts of these shots.
         """
         shots = list(shots)
         ids = [shot.pk for shot in shots]
         if not ids:
             return []
-        if store_verdicts or "outliers" in self.__dict__:
-            outliers = self.outliers
-        else:
-            outliers = outlier_verdicts(
-                self.retailer, golfer_ids={shot.golfer_id for shot in shots}
-            )
+        outliers = outliers_of(ShotOutlier.objects.filter(shot_id__in=ids))
         explained = self.candidates.filter(pk__in=ids).annotate(
             **{
                 f"reason_{code}": ExpressionWrapper(condition, BooleanField())
@@ -453,14 +431,14 @@ def verification_queue(retailer: Retailer, *, now: datetime | None = None) -> Ve
        analyser read (the ``edited`` flag, ``shots.trust``); the read value
        is shown beside the edited one.
     4. **outlier**: a carry or ball speed far above the golfer's usual with
-       that club at this store (``outlier_verdicts``).
+       that club at this store (``shots.services.outliers``).
     5. **warned**: the analyser flagged a value (``warned``/``rejected``) or
        the shot waits for the golfer's review. Such a shot counts nowhere
        until someone confirms it, so it is the least urgent.
 
     Within one set of reasons, newest first. The boards cost one query each
     (events two, from the boards' cache when warm); the queue itself is one
-    query for the outliers over the store's history and one for the shots,
+    query for the store's stored outliers and one for the shots,
     whatever its length. ``VerificationQueue.narrowed`` filters it by reason
     and event.
     """
@@ -489,109 +467,8 @@ def verification_queue(retailer: Retailer, *, now: datetime | None = None) -> Ve
     )
 
 
-def outlier_verdicts(
-    retailer: Retailer, *, golfer_ids: Iterable[int] | None = None
-) -> dict[int, OutlierVerdict]:
-    """The store's shots far above their golfer's usual with that club here, by id.
-
-    Far above: a carry or ball speed above the mean of the golfer's earlier
-    counted shots with the club at this store by more than 3 standard
-    deviations *and* by more than 15 % (at least 5 earlier shots). Either bar
-    alone flags too much: 3 SD of a steady golfer is a few yards, and 15 % of
-    a wild one is inside their spread. Only this store's shots: the console
-    never reads a golfer's home practice or another store. Any shot of the
-    store is judged, candidate or not; the queue keeps the candidates.
-
-    One query, whatever the history's length: window functions keep running
-    counts, sums and sums of squares per golfer and club in time order, and
-    take off those of the shots hit at the same moment, so "earlier" is
-    strictly before. The history is read once instead of once per shot (a
-    correlated subquery per shot took seconds at a store with 150,000
-    shots). The spread is the sample variance written out (mean of squares
-    minus the squared mean, times n / (n - 1)) and compared squared, which
-    SQLite (the embedded default) computes too. ``golfer_ids`` limits the
-    history to those golfers: enough to explain one shot. ``VerificationQueue.outliers``
-    caches the whole store's answer until a shot at the store changes.
-    """
-    history = Shot.objects.filter(retailer=retailer).filter(
-        COUNTED | Q(status=ShotStatus.NEEDS_REVIEW)  # the counted, and the candidates besides
-    )
-    if golfer_ids is not None:
-        history = history.filter(golfer_id__in=sorted(golfer_ids))
-    running: dict[str, Any] = {}
-    verdicts: dict[str, Any] = {}
-    for metric in OUTLIER_METRICS:
-        # The history holds counted shots and shots waiting for review, so
-        # "not waiting" is COUNTED here, in one comparison instead of five.
-        counted = Case(
-            When(~Q(status=ShotStatus.NEEDS_REVIEW), then=F(metric)), output_field=FloatField()
-        )
-        running[f"{metric}_n"] = _before(Count, counted)
-        running[f"{metric}_sum"] = _before(Sum, counted)
-        running[f"{metric}_squares"] = _before(Sum, counted * counted)
-        n = ExpressionWrapper(F(f"{metric}_n") * Value(1.0), FloatField())
-        usual = ExpressionWrapper(F(f"{metric}_sum") / NullIf(n, Value(0.0)), FloatField())
-        variance = ExpressionWrapper(
-            (F(f"{metric}_squares") / NullIf(n, Value(0.0)) - usual * usual)
-            * n
-            / NullIf(n - Value(1.0), Value(0.0)),
-            FloatField(),
-        )
-        gap = ExpressionWrapper(F(metric) - usual, FloatField())
-        verdicts[f"{metric}_usual"] = usual
-        verdicts[f"{metric}_outlier"] = ExpressionWrapper(
-            Q(**{f"{metric}_n__gte": OUTLIER_MIN_HISTORY})
-            & Q(GreaterThan(F(metric), usual * Value(1 + OUTLIER_SHARE)))
-            & Q(GreaterThan(gap * gap, variance * Value(OUTLIER_SPREADS**2))),
-            BooleanField(),
-        )
-    rows = (
-        history.order_by()  # no ORDER BY: a sort of the whole history for nothing
-        .annotate(**running)
-        .annotate(**verdicts)
-        .filter(
-            Q(*[Q(**{f"{metric}_outlier": True}) for metric in OUTLIER_METRICS], _connector=Q.OR)
-        )
-        .values_list("pk", *verdicts)
-    )
-    outliers = {}
-    for shot_id, *values in _without_jit(rows):
-        found = dict(zip(verdicts, values, strict=True))
-        outliers[shot_id] = OutlierVerdict(
-            usual={
-                metric: found[f"{metric}_usual"]
-                for metric in OUTLIER_METRICS
-                if found[f"{metric}_outlier"]
-            }
-        )
-    return outliers
-
-
-def _before(aggregate: type[Aggregate], value: Any) -> ExpressionWrapper:
-    """``aggregate`` of ``value`` over the golfer's shots with the club hit strictly before.
-
-    All so far in time order, less those hit at the same moment (the shot's
-    own among them), so the sums can be kept running instead of recomputed.
-    """
-    so_far = Window(aggregate(value), partition_by=[F("golfer"), F("club")], order_by="hit_at")
-    same_moment = Window(aggregate(value), partition_by=[F("golfer"), F("club"), F("hit_at")])
-    return ExpressionWrapper(so_far - Coalesce(same_moment, Value(0)), FloatField())
-
-
-def _without_jit(rows: QuerySet[Any, Any]) -> list[Any]:
-    """The rows of a query over a store's whole history, planned without JIT on PostgreSQL.
-
-    Such a query is costed above ``jit_above_cost``, and compiling it took
-    longer than running it: the queue's queries at a store with 150,000 shots
-    spent 0.2 to 2.5 s in JIT compilation for 0.2 s of work (load average 10).
-    SET LOCAL ends with the transaction, which ``atomic`` opens if none is.
-    """
-    connection = connections[rows.db]
-    with transaction.atomic(using=rows.db):
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL jit = off")
-        return list(rows)
+def outliers_of(rows: QuerySet[ShotOutlier]) -> dict[int, OutlierVerdict]:
+    return {shot_id: OutlierVerdict(usual) for shot_id, usual in rows.values_list("shot", "usual")}
 
 
 def _store_queue_boards(retailer: Retailer, now: datetime) -> list[QueueBoard]:

@@ -290,7 +290,7 @@ def _queue_page(
         "console/queue.html",
         {
             "page": page,
-            "items": queue.items(page.object_list, store_verdicts=True),
+            "items": queue.items(page.object_list),
             "filters": filters,
             "queue_query": filters.query_string(),
             "bulk_form": bulk_form,

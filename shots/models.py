@@ -618,6 +618,35 @@ class BoardRecord(models.Model):
         )
 
 
+class ShotOutlier(models.Model):
+    """A shot far above its golfer's usual with that club at its store, and that usual.
+
+    Derived data, like BoardRecord: ``shots.services.outliers_recompute``
+    judges a golfer's shots at a store again whenever one of them changes
+    (in the write's transaction, through ``counted_shot_changed``), and
+    ``manage.py rebuild_board_records`` rebuilds the table. The console's
+    verification queue reads these rows instead of the store's whole history.
+    Only outliers have a row.
+    """
+
+    shot = models.OneToOneField(
+        Shot, on_delete=models.CASCADE, primary_key=True, related_name="outlier"
+    )
+    # The shot's store and golfer, copied: a store's outliers are one index
+    # range, and a write replaces one golfer's rows there.
+    retailer = models.ForeignKey("retailers.Retailer", on_delete=models.CASCADE, related_name="+")
+    golfer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Metric name -> the golfer's usual value before this shot, for each metric
+    # the shot is an outlier in (``shots.services.outliers.OUTLIER_METRICS``).
+    usual = models.JSONField()
+
+    class Meta:
+        indexes = [models.Index(fields=["retailer", "golfer"], name="shot_outlier_store")]
+
+    def __str__(self) -> str:
+        return f"outlier shot #{self.shot_id}: usual {self.usual}"
+
+
 class AnalysisOutcome(models.TextChoices):
     ANALYZED = "analyzed", "Analysed"
     NEEDS_REVIEW = "needs_review", "Needs review"

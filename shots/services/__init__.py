@@ -3,6 +3,7 @@
 - ``records``: what follows any change to a counted shot (personal bests,
   board records, board and analytics versions), and the "can this shot count?" guard.
 - ``board_records``: the all-time boards' table, per golfer, store, club and metric.
+- ``outliers``: the shots far above their golfer's usual at a store, for the console's queue.
 - ``manual``: a golfer typing, correcting, confirming or deleting a shot.
 - ``uploads``: storing a photo as a shot and queueing its analysis.
 - ``pipeline``: the worker's analysis of a photo, and the sweeper's claim.
@@ -25,6 +26,7 @@ from shots.services.imports import (
     import_upload,
 )
 from shots.services.manual import shot_confirm, shot_create_manual, shot_delete, shot_update
+from shots.services.outliers import outliers_rebuild, outliers_recompute
 from shots.services.pipeline import (
     AnalysisRun,
     NotUnreadable,
@@ -72,6 +74,8 @@ __all__ = [
     "import_plan",
     "import_progress",
     "import_upload",
+    "outliers_rebuild",
+    "outliers_recompute",
     "personal_bests_recompute",
     "session_create_for_import",
     "session_for_shot",

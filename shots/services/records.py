@@ -3,8 +3,9 @@
 Every write that can change what a shot contributes (create, correct, confirm,
 analyse, verify, exclude, delete, an admin edit, the demo seed) calls
 ``counted_shot_changed`` once with the places the shot counted before and after
-the change. It rebuilds the personal bests and the board records
-(shots/services/board_records.py) inside the caller's transaction, so they
+the change. It rebuilds the personal bests, the board records
+(shots/services/board_records.py) and the outliers (shots/services/outliers.py)
+inside the caller's transaction, so they
 commit with the write, and bumps the cached boards, analytics and store
 histories (golfshots/cache_scopes.py) on commit, so the next read sees the
 committed rows.
@@ -29,6 +30,7 @@ from retailers.models import CustomerLink
 from shots.metrics import RECORD_METRICS
 from shots.models import RANKABLE_LEVELS, PersonalBest, Shot, record_value_present
 from shots.services.board_records import board_records_recompute
+from shots.services.outliers import outliers_recompute
 
 
 class ShotBusy(Exception):
@@ -59,7 +61,7 @@ class ShotPlace:
 
 
 def counted_shot_changed(*, places: Iterable[ShotPlace]) -> None:
-    """Bring personal bests, board records, boards and analytics in line with a shot write.
+    """Bring personal bests, board records, outliers, boards and analytics in line with a shot write.
 
     ``places``: where the shot counted before the write and where it counts
     after it (the same place twice is fine). Call it inside the write's
@@ -74,6 +76,7 @@ def counted_shot_changed(*, places: Iterable[ShotPlace]) -> None:
         at_stores = {(p.golfer_id, p.retailer_id) for p in places if p.retailer_id is not None}
         for golfer_id, retailer_id in sorted(at_stores):
             board_records_recompute(golfer_id=golfer_id, retailer_id=retailer_id)
+            outliers_recompute(golfer_id=golfer_id, retailer_id=retailer_id)
         _board_versions_bump(places)
         analytics_versions_bump_on_commit(golfer_ids=[place.golfer_id for place in places])
         store_shots_versions_bump_on_commit(retailer_ids=[place.retailer_id for place in places])

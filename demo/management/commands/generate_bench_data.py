@@ -39,10 +39,11 @@ from shots.models import (
     BoardRecord,
     PersonalBest,
     Shot,
+    ShotOutlier,
     ShotSource,
     ShotStatus,
 )
-from shots.services import board_records_rebuild
+from shots.services import board_records_rebuild, outliers_rebuild
 from shots.trust import ShotFacts, trust_level_for
 
 STORE_SLUG_PREFIX = "bench-store-"
@@ -441,13 +442,14 @@ def bench_data_load(*, shots: int, stores: int, golfers: int, seed: int = 2026) 
         )
         personal_bests = _personal_bests_fill()
         board_records = board_records_rebuild(retailer_ids=store_ids)
+        outliers_rebuild(retailer_ids=store_ids)
 
     # VACUUM as well as ANALYZE: a long-lived table has its visibility map set
     # (index-only scans) and no dead rows, also after --reset deleted a million.
     # VACUUM cannot run in a transaction; ANALYZE alone can.
     maintenance = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
     with connection.cursor() as cursor:
-        for model in (Retailer, User, CustomerLink, Shot, PersonalBest, BoardRecord):
+        for model in (Retailer, User, CustomerLink, Shot, PersonalBest, BoardRecord, ShotOutlier):
             cursor.execute(f"{maintenance} {model._meta.db_table}")
     counted_shots = (
         Shot.objects.counted().filter(golfer__username__startswith=GOLFER_USERNAME_PREFIX).count()

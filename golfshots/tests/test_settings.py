@@ -214,6 +214,13 @@ def test_gunicorn_reads_port_and_concurrency_from_the_environment(tmp_path):
     }
 
 
+def test_gunicorn_runs_two_workers_per_core_by_default(tmp_path):
+    result = run_python(["-c", GUNICORN_REPORT], tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["workers"] == 2 * len(os.sched_getaffinity(0))
+
+
 def test_gunicorn_refuses_a_malformed_port(tmp_path):
     result = run_python(["-c", GUNICORN_REPORT], tmp_path, PORT="80x")
 

@@ -237,6 +237,26 @@ def test_the_queue_shows_each_shots_numbers_in_the_stores_units(client, world):
     assert "No numbers yet" not in page
 
 
+@pytest.mark.parametrize(
+    ("source", "says"),
+    [
+        (ShotSource.MANUAL, "Typed in; no photo."),
+        (ShotSource.CSV, "From the launch monitor's export file; no photo."),
+        (ShotSource.API, "Sent through the API; no photo."),
+    ],
+)
+def test_a_shot_page_without_a_photo_says_where_its_numbers_came_from(
+    client, world, source, says
+):
+    world.shot.source = source
+    world.shot.save(update_fields=["source"])
+    client.force_login(world.staff)
+
+    page = client.get(console("shot", world.store, world.shot.pk)).content.decode()
+
+    assert says in page
+
+
 def test_verifying_a_shot_records_who_and_bumps_the_boards(
     client, world, django_capture_on_commit_callbacks
 ):

@@ -245,9 +245,7 @@ def test_the_queue_shows_each_shots_numbers_in_the_stores_units(client, world):
         (ShotSource.API, "Sent through the API; no photo."),
     ],
 )
-def test_a_shot_page_without_a_photo_says_where_its_numbers_came_from(
-    client, world, source, says
-):
+def test_a_shot_page_without_a_photo_says_where_its_numbers_came_from(client, world, source, says):
     world.shot.source = source
     world.shot.save(update_fields=["source"])
     client.force_login(world.staff)

@@ -11,6 +11,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from rest_framework.test import APIClient
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.requests import client_ip
 from accounts.tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -179,7 +180,10 @@ def test_an_anonymous_caller_is_counted_by_the_anonymous_throttle_alone(monkeypa
 def test_a_signed_in_caller_is_counted_by_account(monkeypatch):
     monkeypatch.setattr(UserRateThrottle, "rate", "2/minute", raising=False)
     api = APIClient()
-    api.force_authenticate(UserFactory())
+    # A real token, as clients send it: force_authenticate sends no credentials,
+    # so the board's response cache would take the caller for an anonymous one.
+    token = RefreshToken.for_user(UserFactory()).access_token
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
 
     statuses = [api.get(reverse("api-leaderboards")).status_code for _attempt in range(3)]
 

@@ -39,7 +39,10 @@ bind = [f"0.0.0.0:{port}"]
 # Two per core: a sync worker sits idle while PostgreSQL and Redis answer. On
 # the 2-core bench with 250 simulated users, 4 workers kept page p95 at 252 ms
 # where 2 let it reach 666 ms (docs/performance.md, 2026-12-06).
-DEFAULT_WORKERS = 2 * len(os.sched_getaffinity(0))
+# The cores this process may use (a container's share on Linux); macOS has no
+# sched_getaffinity, so there it is every core.
+USABLE_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+DEFAULT_WORKERS = 2 * (USABLE_CORES or 1)
 workers = env.integer("WEB_CONCURRENCY", DEFAULT_WORKERS, minimum=1)
 # Sync workers: every view is short and database-bound; slow work goes to Celery.
 worker_class = "sync"

@@ -180,8 +180,10 @@ def outliers_rebuild(*, retailer_ids: Iterable[int] | None = None) -> int:
     if retailer_ids is not None:
         retailer_ids = list(retailer_ids)
         rows = rows.filter(retailer_id__in=retailer_ids)
-    verdicts = _rows(outlier_verdicts(retailer_ids=retailer_ids))
     with transaction.atomic():
+        # Judged inside the transaction, as the board records' rebuild does: a
+        # write committed between reading and replacing would be overwritten.
+        verdicts = _rows(outlier_verdicts(retailer_ids=retailer_ids))
         rows.delete()
         ShotOutlier.objects.bulk_create(verdicts, batch_size=REBUILD_BATCH)
     return len(verdicts)
